@@ -1,0 +1,244 @@
+package org.postern.dns;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.MXRecord;
+import org.xbill.DNS.NSRecord;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.PTRRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.ReverseMap;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.AAAARecord;
+
+/**
+ * Postern's one door to DNS, over dnsjava. It asks the configured servers ({@code dns_servers},
+ * or the system resolver when none) and reports each answer as a {@link DnsResult} whose status
+ * separates found, NXDOMAIN, no data and temporary failure.
+ *
+ * <p>Names are absolute; no search list is applied (a mail server must never complete
+ * {@code example} into {@code example.localdomain}). CNAME chains are followed up to
+ * {@value #MAX_CNAME_CHAIN} links (RFC 1034 section 3.6.2). Safe for concurrent use.
+ */
+public final class DnsResolver {
+
+    static final int MAX_CNAME_CHAIN = 8;
+
+    private final Resolver resolver;
+
+    private DnsResolver(Resolver resolver) {
+        this.resolver = resolver;
+    }
+
+    /**
+     * A resolver for the given servers ({@code host[:port]}, {@code [v6addr]:port}); the system
+     * resolver's servers when the list is empty.
+     */
+    public static DnsResolver create(List<String> servers, Duration timeout) {
+        Resolver r;
+        if (servers.isEmpty()) {
+            r = new ExtendedResolver();
+        } else {
+            List<Resolver> each = new ArrayList<>();
+            for (String server : servers) {
+                SimpleResolver simple = new SimpleResolver(parseServer(server));
+                each.add(simple);
+            }
+            r = each.size() == 1 ? each.get(0) : new ExtendedResolver(each);
+        }
+        r.setTimeout(timeout);
+        return new DnsResolver(r);
+    }
+
+    /**
+     * Parses {@code host}, {@code host:port}, {@code [ipv6]}, {@code [ipv6]:port} or a bare IPv6
+     * address; the port defaults to 53. Only literal addresses are accepted: a resolver address
+     * that itself needs DNS would be circular.
+     */
+    public static InetSocketAddress parseServer(String text) {
+        String host = text.trim();
+        int port = 53;
+        if (host.startsWith("[")) {
+            int close = host.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("bad DNS server address '" + text + "': missing ']'");
+            }
+            String rest = host.substring(close + 1);
+            host = host.substring(1, close);
+            if (rest.startsWith(":")) {
+                port = parsePort(text, rest.substring(1));
+            } else if (!rest.isEmpty()) {
+                throw new IllegalArgumentException("bad DNS server address '" + text + "': use [ipv6]:port");
+            }
+        } else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
+            port = parsePort(text, host.substring(host.indexOf(':') + 1));
+            host = host.substring(0, host.indexOf(':'));
+        }
+        if (!isIpLiteral(host)) {
+            throw new IllegalArgumentException("bad DNS server address '" + text
+                    + "': use an IP address, e.g. 127.0.0.1:5353 or [::1]:53");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("bad DNS server address '" + text + "': " + e.getMessage());
+        }
+    }
+
+    private static int parsePort(String text, String port) {
+        try {
+            int p = Integer.parseInt(port);
+            if (p > 0 && p < 65536) {
+                return p;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through to the error
+        }
+        throw new IllegalArgumentException("bad DNS server address '" + text + "': port must be 1-65535");
+    }
+
+    private static boolean isIpLiteral(String host) {
+        return host.matches("[0-9.]+") && host.split("\\.").length == 4 || host.matches("[0-9a-fA-F:.]+") && host.contains(":");
+    }
+
+    /** IPv4 addresses (A records). */
+    public DnsResult<InetAddress> a(String name) {
+        return query(name, Type.A, rec -> ((ARecord) rec).getAddress());
+    }
+
+    /** IPv6 addresses (AAAA records). */
+    public DnsResult<InetAddress> aaaa(String name) {
+        return query(name, Type.AAAA, rec -> ((AAAARecord) rec).getAddress());
+    }
+
+    /**
+     * IPv4 and IPv6 addresses together. FOUND if either type has records; otherwise TEMPFAIL if
+     * either lookup failed temporarily, NXDOMAIN if the name does not exist, else NODATA.
+     */
+    public DnsResult<InetAddress> addresses(String name) {
+        DnsResult<InetAddress> v4 = a(name);
+        if (v4.status() == DnsStatus.NXDOMAIN) {
+            return v4;
+        }
+        DnsResult<InetAddress> v6 = aaaa(name);
+        if (v4.found() || v6.found()) {
+            List<InetAddress> all = new ArrayList<>(v4.records());
+            all.addAll(v6.records());
+            return DnsResult.found(all);
+        }
+        return v4.tempfail() ? v4 : v6;
+    }
+
+    /** MX records, in the order received; see {@link MxHost#isNull()} for null MX. */
+    public DnsResult<MxHost> mx(String name) {
+        return query(name, Type.MX, rec -> {
+            MXRecord mx = (MXRecord) rec;
+            return new MxHost(mx.getPriority(), hostName(mx.getTarget()));
+        });
+    }
+
+    /** NS host names. */
+    public DnsResult<String> ns(String name) {
+        return query(name, Type.NS, rec -> hostName(((NSRecord) rec).getTarget()));
+    }
+
+    /**
+     * TXT records, each one's character-strings concatenated without separators (as SPF and DKIM
+     * read them: RFC 7208 section 3.3, RFC 6376 section 3.6.2.2).
+     */
+    public DnsResult<String> txt(String name) {
+        return query(name, Type.TXT, rec -> {
+            StringBuilder sb = new StringBuilder();
+            for (byte[] part : ((TXTRecord) rec).getStringsAsByteArrays()) {
+                sb.append(new String(part, StandardCharsets.UTF_8));
+            }
+            return sb.toString();
+        });
+    }
+
+    /** PTR names of an address (the in-addr.arpa / ip6.arpa name is built here). */
+    public DnsResult<String> ptr(InetAddress address) {
+        return query(ReverseMap.fromAddress(address), Type.PTR, rec -> hostName(((PTRRecord) rec).getTarget()));
+    }
+
+    private <T> DnsResult<T> query(String name, int type, Function<Record, T> convert) {
+        Name qname;
+        try {
+            qname = Name.fromString(name.endsWith(".") ? name : name + ".");
+        } catch (TextParseException e) {
+            // A name that cannot be a DNS name cannot exist (RFC 1035 section 2.3.4 limits).
+            return DnsResult.of(DnsStatus.NXDOMAIN, "invalid name: " + e.getMessage());
+        }
+        return query(qname, type, convert);
+    }
+
+    private <T> DnsResult<T> query(Name qname, int type, Function<Record, T> convert) {
+        Name current = qname;
+        for (int hop = 0; hop <= MAX_CNAME_CHAIN; hop++) {
+            Message response;
+            try {
+                response = resolver.send(Message.newQuery(Record.newRecord(current, type, DClass.IN)));
+            } catch (IOException e) {
+                return DnsResult.of(DnsStatus.TEMPFAIL, e.getMessage() == null ? "timed out" : e.getMessage());
+            }
+            int rcode = response.getRcode();
+            if (rcode == Rcode.NXDOMAIN) {
+                return DnsResult.of(DnsStatus.NXDOMAIN, "NXDOMAIN");
+            }
+            if (rcode != Rcode.NOERROR) {
+                return DnsResult.of(DnsStatus.TEMPFAIL, Rcode.string(rcode));
+            }
+            // Walk the answer as a chain: a recursive server returns the CNAMEs and the final
+            // records together; an authoritative one may return only the first CNAME.
+            List<Record> answers = response.getSection(Section.ANSWER);
+            List<T> found = new ArrayList<>();
+            Name owner = current;
+            for (boolean moved = true; moved && hop <= MAX_CNAME_CHAIN; ) {
+                moved = false;
+                for (Record rec : answers) {
+                    if (!rec.getName().equals(owner)) {
+                        continue;
+                    }
+                    if (rec.getType() == type) {
+                        found.add(convert.apply(rec));
+                    } else if (rec.getType() == Type.CNAME && found.isEmpty()) {
+                        owner = ((CNAMERecord) rec).getTarget();
+                        hop++;
+                        moved = true;
+                        break;
+                    }
+                }
+            }
+            if (!found.isEmpty()) {
+                return DnsResult.found(found);
+            }
+            if (owner.equals(current)) {
+                return DnsResult.of(DnsStatus.NODATA, "no " + Type.string(type) + " record");
+            }
+            current = owner; // a CNAME without its target's records: ask for the target
+        }
+        return DnsResult.of(DnsStatus.TEMPFAIL, "CNAME chain longer than " + MAX_CNAME_CHAIN);
+    }
+
+    private static String hostName(Name name) {
+        String s = name.toString(true);
+        return s.equals(".") ? "" : s;
+    }
+}
