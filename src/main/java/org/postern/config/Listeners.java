@@ -65,7 +65,11 @@ final class Listeners {
                     "use [host:]port with a port number (1-65535) or smtp, submission or submissions"));
             return null;
         }
+        // Postfix sets the read-only service_name per service, before the -o overrides.
+        List<Setting> overrides = new java.util.ArrayList<>();
+        overrides.add(new Setting("service_name", name, service.origin()));
+        overrides.addAll(service.overrides());
         return new Listener(name, host == null || host.isEmpty() ? null : host, number,
-                main.with(service.overrides()), service);
+                main.with(overrides), service);
     }
 }

@@ -43,13 +43,12 @@ public record MasterCf(Path file, List<MasterService> services, List<ConfigProbl
             if (service == null) {
                 continue;
             }
-            MasterService earlier = byKey.remove(service.key());
+            MasterService earlier = byKey.put(service.key(), service);
             if (earlier != null) {
                 problems.add(ConfigProblem.warning(service.origin(), service.name() + " " + service.type(),
                         "replaces the service defined at " + earlier.origin(),
                         "remove one of the two entries; the later one wins"));
             }
-            byKey.put(service.key(), service);
         }
         return new MasterCf(file, new ArrayList<>(byKey.values()), problems);
     }

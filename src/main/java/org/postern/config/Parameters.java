@@ -100,6 +100,9 @@ public final class Parameters {
         p("queue_directory", STRING, "$data_directory/queue",
                 "Directory of the mail queue. Postfix uses /var/spool/postfix; Postern keeps it under data_directory.");
         p("maillog_file", STRING, "", "File to write log lines to. Empty: standard output.");
+        p("service_name", STRING, "",
+                "Read-only: the master.cf service name of the listener (e.g. submission), for use as "
+                        + "$service_name in -o overrides such as syslog_name=postern/$service_name.");
         p("syslog_name", STRING, "postern",
                 "Prefix of log lines; master.cf often overrides it per service, e.g. postern/submission.");
         p("database_url", DATABASE_URL, "",

@@ -96,8 +96,11 @@ final class Validator {
             }
             checkTables(parameter, value, origin);
         }
-        List<ConfigProblem> found = restrictions.check(set, listener, tables);
-        problems.addAll(found);
+        try {
+            problems.addAll(restrictions.check(set, listener, tables));
+        } catch (IllegalStateException e) {
+            // A value that cannot be expanded; already reported above.
+        }
     }
 
     private void checkName(Setting s) {
