@@ -145,6 +145,9 @@ public final class Configuration {
                 unique.add(p);
             }
         }
+        // Report in file and line order, so that the admin can work through the files top to bottom.
+        unique.sort(java.util.Comparator.comparing((ConfigProblem p) -> p.origin().isFile() ? p.origin().file().toString() : "\uffff")
+                .thenComparingInt(p -> p.origin().line()));
         if (unique.stream().anyMatch(ConfigProblem::isError)) {
             throw new ConfigException(unique);
         }

@@ -79,6 +79,9 @@ final class Validator {
             try {
                 value = set.get(name);
             } catch (IllegalStateException e) {
+                if (!set.isExplicit(name)) {
+                    continue; // a default that refers to a looping explicit setting; that one is reported
+                }
                 problems.add(ConfigProblem.error(origin, name + " = " + set.raw(name),
                         e.getCause() != null ? e.getCause().getMessage() : e.getMessage(),
                         "remove the circular reference or close the braces"));
