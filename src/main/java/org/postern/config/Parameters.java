@@ -1,0 +1,363 @@
+package org.postern.config;
+
+import static org.postern.config.ParameterType.*;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one table of every parameter Postern knows, with Postfix's names, meanings and defaults
+ * (postconf(5) of Postfix 3.7 at {@code compatibility_level = 3.6}, as Debian 12 ships it, plus
+ * the safer defaults of Postfix 3.9 where noted). New Postern parameters follow Postfix's
+ * naming style. The parameter reference in docs/parameters.md is generated from this table
+ * (see {@link ConfigOutput#markdownReference()}).
+ */
+public final class Parameters {
+
+    private static final Map<String, Parameter> TABLE = new LinkedHashMap<>();
+
+    private static void p(String name, ParameterType type, String def, String description) {
+        add(new Parameter(name, type, def, description));
+    }
+
+    private static void time(String name, String def, char unit, String description) {
+        add(new Parameter(name, TIME, def, description, List.of(), unit));
+    }
+
+    private static void choice(String name, String def, List<String> allowed, String description) {
+        add(new Parameter(name, ENUM, def, description, allowed, (char) 0));
+    }
+
+    private static void code(String name, String def, String description) {
+        p(name, INTEGER, def, "SMTP reply code " + description);
+    }
+
+    private static void add(Parameter parameter) {
+        if (TABLE.put(parameter.name(), parameter) != null) {
+            throw new IllegalStateException("duplicate parameter " + parameter.name());
+        }
+    }
+
+    private static final List<String> TEMPFAIL_ACTIONS = List.of("defer", "defer_if_permit");
+
+    static {
+        // --- Identity and addressing (postconf(5); ADDRESS_CLASS_README) ---
+        p("compatibility_level", STRING, "3.6",
+                "Postfix compatibility level. Postern always behaves like Postfix 3.7 at level 3.6 (the Debian 12 "
+                        + "default), so the value is accepted but does not switch behaviour.");
+        p("mail_name", STRING, "Postern", "The mail system name shown in the SMTP greeting and in bounces.");
+        p("myhostname", STRING, "",
+                "The fully-qualified host name of this mail system. Empty: the host name of the machine.");
+        p("mydomain", STRING, "",
+                "The internet domain of this mail system. Empty: $myhostname without its first label "
+                        + "(localdomain if it has only one).");
+        p("myorigin", STRING, "$myhostname", "The domain that locally posted mail appears to come from.");
+        p("mydestination", DOMAIN_LIST, "$myhostname, localhost.$mydomain, localhost",
+                "Domains delivered locally (the local address class). Postern has no Unix-account delivery, "
+                        + "so hosted domains normally belong in virtual_mailbox_domains.");
+        p("mynetworks", NETWORK_LIST, "127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128",
+                "Trusted clients for permit_mynetworks: CIDR blocks, [ipv6]/len, host names, !exclusions, "
+                        + "/file names and type:table lookups. The default trusts only the local host "
+                        + "(Postfix's mynetworks_style = host, written out for loopback).");
+        choice("mynetworks_style", "host", List.of("host", "subnet", "class"),
+                "How Postfix would compute mynetworks when it is not set. Postern uses loopback-only when "
+                        + "mynetworks is unset; set mynetworks explicitly for anything wider.");
+        p("inet_interfaces", LIST, "all",
+                "Addresses the SMTP listeners bind to when master.cf does not name one: all, loopback-only, "
+                        + "or a list of addresses.");
+        p("inet_protocols", LIST, "all", "IP protocols to use: all, ipv4, ipv6 or both (ipv4, ipv6).");
+        p("proxy_interfaces", LIST, "",
+                "Addresses on which this host receives mail through a proxy or NAT; they count as local like "
+                        + "inet_interfaces.");
+        p("recipient_delimiter", STRING, "",
+                "Characters that separate a user name from an address extension (e.g. + for user+ext@domain).");
+        p("append_dot_mydomain", BOOLEAN, "no",
+                "Append .$mydomain to addresses without a dot in the domain (off at compatibility level 1 and later).");
+        p("biff", BOOLEAN, "yes", "Notify local biff service. Postern has no local delivery; accepted and ignored.");
+        p("allow_untrusted_routing", BOOLEAN, "no",
+                "Forward addresses with sender-specified routing (user%domain@relay, user@a@b) received from "
+                        + "untrusted clients to relay_domains.");
+        p("parent_domain_matches_subdomains", LIST,
+                "debug_peer_list, fast_flush_domains, mynetworks, permit_mx_backup_networks, "
+                        + "qmqpd_authorized_clients, relay_domains, smtpd_access_maps",
+                "Features whose domain patterns also match subdomains (example.com matches sub.example.com).");
+        p("smtputf8_enable", BOOLEAN, "yes", "Enable SMTPUTF8 (RFC 6531) support.");
+        p("soft_bounce", BOOLEAN, "no",
+                "Safety net for testing: turn permanent rejects and bounces into temporary ones.");
+        p("notify_classes", LIST, "resource, software",
+                "Problem classes reported to the postmaster: bounce, 2bounce, data, delay, policy, protocol, "
+                        + "resource, software.");
+
+        // --- Files and processes ---
+        p("data_directory", STRING, "data",
+                "Directory for Postern's writable data (database, queue, mail, keys). The default 'data' is "
+                        + "relative to the working directory the launcher runs in, so Postern works without root; "
+                        + "a packaged install sets /var/lib/postern.");
+        p("queue_directory", STRING, "$data_directory/queue",
+                "Directory of the mail queue. Postfix uses /var/spool/postfix; Postern keeps it under data_directory.");
+        p("maillog_file", STRING, "", "File to write log lines to. Empty: standard output.");
+        p("service_name", STRING, "",
+                "Read-only: the master.cf service name of the listener (e.g. submission), for use as "
+                        + "$service_name in -o overrides such as syslog_name=postern/$service_name.");
+        p("syslog_name", STRING, "postern",
+                "Prefix of log lines; master.cf often overrides it per service, e.g. postern/submission.");
+        p("database_url", DATABASE_URL, "",
+                "Where accounts, domains and aliases are stored. Empty: the SQLite file $data_directory/postern.db. "
+                        + "Otherwise postgresql://user[:password]@host[:port]/database, sqlite:PATH or a jdbc: URL.");
+        p("dns_servers", HOSTPORT_LIST, "",
+                "DNS resolvers to query, as host[:port] or [ipv6]:port (port 53 if omitted). Empty: the system "
+                        + "resolver configuration.");
+        time("postern_shutdown_timeout", "30s", 's',
+                "How long a stop waits for open SMTP sessions to finish before closing them.");
+
+        // --- Size and count limits ---
+        p("message_size_limit", SIZE, "10240000", "Maximal size of a message in bytes, envelope included.");
+        p("header_size_limit", SIZE, "102400", "Maximal size of one message header in bytes.");
+        p("line_length_limit", INTEGER, "2048",
+                "Maximal length of an SMTP line; longer lines are broken into pieces of this length.");
+        p("hopcount_limit", INTEGER, "50", "Maximal number of Received: headers before a message is rejected as looping.");
+
+        // --- Virtual domains (VIRTUAL_README) ---
+        p("virtual_mailbox_domains", DOMAIN_LIST, "postern:domains",
+                "Domains whose mailboxes Postern hosts (the virtual mailbox class). The default reads the domains "
+                        + "of Postern's database; Postfix's default is $virtual_mailbox_maps.");
+        p("virtual_mailbox_maps", TABLES, "postern:mailboxes",
+                "Tables of valid mailbox addresses in virtual_mailbox_domains. Default: Postern's database.");
+        p("virtual_alias_maps", TABLES, "postern:aliases",
+                "Tables that rewrite recipient addresses (aliases, forwardings). Default: Postern's database.");
+        p("virtual_alias_domains", DOMAIN_LIST, "$virtual_alias_maps",
+                "Domains that only have aliases (the virtual alias class). The default looks the bare domain "
+                        + "up in virtual_alias_maps.");
+        p("virtual_mailbox_base", STRING, "$data_directory/mail", "Base directory of Maildir mailboxes.");
+        p("virtual_transport", STRING, "virtual",
+                "Delivery transport for virtual mailbox domains: virtual (Maildir under virtual_mailbox_base) or "
+                        + "lmtp:unix:/path or lmtp:inet:host:port (e.g. Dovecot).");
+        p("virtual_alias_expansion_limit", INTEGER, "1000",
+                "Maximal number of addresses one original recipient may expand to through virtual_alias_maps.");
+        p("virtual_alias_recursion_limit", INTEGER, "1000", "Maximal nesting depth of virtual alias expansion.");
+        p("virtual_alias_address_length_limit", INTEGER, "1000",
+                "Maximal length of an address produced by virtual alias expansion.");
+        p("local_recipient_maps", TABLES, "$virtual_mailbox_maps",
+                "Tables of valid recipients in mydestination domains. Postfix's default uses Unix accounts; "
+                        + "Postern has none, so it checks the mailbox table. Empty: accept every local-part.");
+        p("relay_domains", DOMAIN_LIST, "",
+                "Domains this host relays mail to (the relay class); also matches subdomains.");
+        p("relay_recipient_maps", TABLES, "",
+                "Tables of valid recipients in relay_domains. Empty: accept every recipient there.");
+        p("relayhost", STRING, "",
+                "Next-hop for mail to remote domains: [host]:port, host (MX lookup) or empty for direct delivery.");
+        p("transport_maps", TABLES, "", "Tables that choose a transport and next-hop per recipient or domain.");
+        p("sender_dependent_relayhost_maps", TABLES, "", "Tables that choose a relayhost per sender address or domain.");
+
+        // --- smtpd restrictions (SMTPD_ACCESS_README) ---
+        p("smtpd_client_restrictions", RESTRICTIONS, "", "Restrictions on the client address and name.");
+        p("smtpd_helo_restrictions", RESTRICTIONS, "", "Restrictions on the HELO/EHLO argument.");
+        p("smtpd_sender_restrictions", RESTRICTIONS, "", "Restrictions on the MAIL FROM address.");
+        p("smtpd_relay_restrictions", RESTRICTIONS,
+                "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination",
+                "Relay control at RCPT TO, evaluated before smtpd_recipient_restrictions.");
+        p("smtpd_recipient_restrictions", RESTRICTIONS, "", "Restrictions on the RCPT TO address (spam control).");
+        p("smtpd_data_restrictions", RESTRICTIONS, "", "Restrictions at the DATA command (or the first BDAT).");
+        p("smtpd_end_of_data_restrictions", RESTRICTIONS, "", "Restrictions after the whole message was received.");
+        p("smtpd_etrn_restrictions", RESTRICTIONS, "", "Restrictions on the ETRN command.");
+        p("smtpd_restriction_classes", LIST, "",
+                "Names of user-defined restriction lists; each name is then a parameter holding a restriction "
+                        + "list and can be used as a restriction.");
+        p("smtpd_delay_reject", BOOLEAN, "yes",
+                "Evaluate client, helo and sender restrictions at RCPT TO rather than at their own stage.");
+        p("smtpd_helo_required", BOOLEAN, "no", "Require HELO or EHLO before MAIL FROM.");
+        p("smtpd_reject_unlisted_recipient", BOOLEAN, "yes",
+                "Reject RCPT TO addresses that are not valid for their address class.");
+        p("smtpd_reject_unlisted_sender", BOOLEAN, "no",
+                "Reject MAIL FROM addresses in local domains that are not valid recipients.");
+        p("smtpd_relay_before_recipient_restrictions", BOOLEAN, "yes",
+                "Evaluate smtpd_relay_restrictions before smtpd_recipient_restrictions (yes at compatibility level 3.6).");
+        p("smtpd_sender_login_maps", TABLES, "postern:sender_logins",
+                "Tables from envelope sender to the login names that own it, for reject_sender_login_mismatch. "
+                        + "Default: Postern's database.");
+        p("smtpd_null_access_lookup_key", STRING, "<>", "Lookup key used for the null sender in access tables.");
+        p("smtpd_log_access_permit_actions", LIST, "",
+                "Access actions (e.g. static:all) whose permit results are logged.");
+        p("permit_mx_backup_networks", NETWORK_LIST, "",
+                "Networks of primary MX hosts for permit_mx_backup (deprecated restriction).");
+        p("relay_clientcerts", TABLES, "",
+                "Client certificate fingerprints allowed to relay through permit_tls_clientcerts.");
+
+        // --- Reply codes (postconf(5)) ---
+        code("reject_code", "554", "for the reject restriction.");
+        code("defer_code", "450", "for the defer restriction.");
+        code("unknown_client_reject_code", "450",
+                "for reject_unknown_client_hostname and reject_unknown_reverse_client_hostname.");
+        code("invalid_hostname_reject_code", "501", "for reject_invalid_helo_hostname.");
+        code("non_fqdn_reject_code", "504", "for the reject_non_fqdn_* restrictions.");
+        code("unknown_hostname_reject_code", "450", "for reject_unknown_helo_hostname.");
+        code("unknown_address_reject_code", "450", "for reject_unknown_sender_domain and reject_unknown_recipient_domain.");
+        code("relay_domains_reject_code", "554", "for reject_unauth_destination (defer_unauth_destination subtracts 100).");
+        code("access_map_reject_code", "554", "for a REJECT action in an access table.");
+        code("access_map_defer_code", "450", "for a DEFER action in an access table.");
+        code("maps_rbl_reject_code", "554", "for reject_rbl_client and the reject_rhsbl_* restrictions.");
+        code("unknown_virtual_mailbox_reject_code", "550", "for an unknown recipient in a virtual mailbox domain.");
+        code("unknown_virtual_alias_reject_code", "550", "for an unknown recipient in a virtual alias domain.");
+        code("unknown_local_recipient_reject_code", "550", "for an unknown recipient in a local domain.");
+        code("unknown_relay_recipient_reject_code", "550", "for an unknown recipient in a relay domain.");
+        code("multi_recipient_bounce_reject_code", "550", "for reject_multi_recipient_bounce.");
+        code("plaintext_reject_code", "450", "for reject_plaintext_session.");
+        code("unverified_sender_reject_code", "450", "when reject_unverified_sender finds the sender undeliverable.");
+        code("unverified_sender_defer_code", "450", "when reject_unverified_sender cannot decide yet.");
+        code("unverified_recipient_reject_code", "450", "when reject_unverified_recipient finds the recipient undeliverable.");
+        code("unverified_recipient_defer_code", "450", "when reject_unverified_recipient cannot decide yet.");
+        choice("reject_tempfail_action", "defer_if_permit", TEMPFAIL_ACTIONS,
+                "Action when a reject restriction cannot complete because of a temporary error.");
+        choice("unknown_helo_hostname_tempfail_action", "$reject_tempfail_action", TEMPFAIL_ACTIONS,
+                "Action when reject_unknown_helo_hostname meets a temporary DNS error.");
+        choice("unknown_address_tempfail_action", "$reject_tempfail_action", TEMPFAIL_ACTIONS,
+                "Action when reject_unknown_sender_domain or reject_unknown_recipient_domain meets a temporary DNS error.");
+        choice("unverified_sender_tempfail_action", "$reject_tempfail_action", TEMPFAIL_ACTIONS,
+                "Action when reject_unverified_sender meets a temporary error.");
+        choice("unverified_recipient_tempfail_action", "$reject_tempfail_action", TEMPFAIL_ACTIONS,
+                "Action when reject_unverified_recipient meets a temporary error.");
+        p("unverified_sender_reject_reason", STRING, "", "Fixed reply text for undeliverable senders (empty: the probe's reason).");
+        p("unverified_recipient_reject_reason", STRING, "", "Fixed reply text for undeliverable recipients (empty: the probe's reason).");
+        p("default_rbl_reply", TEMPLATE,
+                "$rbl_code Service unavailable; $rbl_class [$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}",
+                "Reply template for DNSBL/RHSBL rejects; $rbl_code, $rbl_class, $rbl_what, $rbl_domain, "
+                        + "$rbl_reason, $client_address and similar macros are filled in per reject.");
+        p("rbl_reply_maps", TABLES, "", "Tables from DNSBL domain to a reply template like default_rbl_reply.");
+        p("show_user_unknown_table_name", BOOLEAN, "yes",
+                "Name the table (e.g. \"virtual mailbox table\") in \"User unknown\" replies.");
+        p("smtpd_reject_footer", TEMPLATE, "",
+                "Text appended to every 4xx/5xx reply, e.g. a contact address; \\n starts a new reply line.");
+
+        // --- smtpd protocol and limits ---
+        p("smtpd_banner", STRING, "$myhostname ESMTP $mail_name", "Text after 220 in the greeting.");
+        time("smtpd_timeout", "300s", 's', "Time limit for a client to send a command or data.");
+        p("smtpd_client_connection_count_limit", INTEGER, "50",
+                "Maximal number of simultaneous connections from one client address (0: no limit).");
+        p("smtpd_client_connection_rate_limit", INTEGER, "0",
+                "Maximal connections per anvil_rate_time_unit from one client address (0: no limit).");
+        p("smtpd_client_message_rate_limit", INTEGER, "0",
+                "Maximal messages per anvil_rate_time_unit from one client address (0: no limit).");
+        p("smtpd_client_recipient_rate_limit", INTEGER, "0",
+                "Maximal recipients per anvil_rate_time_unit from one client address (0: no limit).");
+        p("smtpd_client_event_limit_exceptions", NETWORK_LIST, "$mynetworks",
+                "Clients exempt from the smtpd_client_*_limit settings.");
+        time("anvil_rate_time_unit", "60s", 's', "Time unit of the smtpd_client_*_rate_limit settings.");
+        p("smtpd_recipient_limit", INTEGER, "1000", "Maximal number of recipients per message.");
+        p("smtpd_hard_error_limit", INTEGER, "20", "Errors after which the session is disconnected.");
+        p("smtpd_soft_error_limit", INTEGER, "10", "Errors after which each reply is delayed by smtpd_error_sleep_time.");
+        time("smtpd_error_sleep_time", "1s", 's', "Delay before an error reply once smtpd_soft_error_limit is reached.");
+        p("smtpd_junk_command_limit", INTEGER, "100", "Maximal number of NOOP, VRFY, ETRN or RSET commands per session.");
+        p("disable_vrfy_command", BOOLEAN, "no", "Disable the VRFY command.");
+        p("smtpd_discard_ehlo_keywords", LIST, "",
+                "EHLO keywords not to announce (e.g. silent-discard, pipelining, chunking).");
+        p("smtpd_authorized_xclient_hosts", NETWORK_LIST, "", "Clients allowed to use the XCLIENT command.");
+        choice("smtpd_forbid_bare_newline", "normalize", List.of("normalize", "yes", "reject", "no"),
+                "Handling of a bare LF in SMTP commands and message data (SMTP smuggling defence): normalize "
+                        + "(or yes) accepts a bare LF in data as end of line but rejects it in commands, reject "
+                        + "rejects it everywhere, no allows it. Postfix 3.9 default; Postfix 3.7 defaults to no.");
+        p("smtpd_forbid_bare_newline_exclusions", NETWORK_LIST, "$mynetworks",
+                "Clients exempt from smtpd_forbid_bare_newline.");
+        p("smtpd_forbid_unauth_pipelining", BOOLEAN, "yes",
+                "Disconnect clients that pipeline commands without announcing PIPELINING support "
+                        + "(Postfix 3.9 default; Postfix 3.7 defaults to no).");
+        p("smtpd_peername_lookup", BOOLEAN, "yes", "Look up the client's host name in DNS (reverse and forward).");
+
+        // --- smtpd TLS (TLS_README) ---
+        choice("smtpd_tls_security_level", "may", List.of("", "none", "may", "encrypt"),
+                "TLS for incoming SMTP: none, may (STARTTLS offered) or encrypt (STARTTLS required). Postfix's "
+                        + "default is empty (none); Postern offers STARTTLS when a certificate is configured.");
+        p("smtpd_tls_cert_file", STRING, "", "PEM file with the server certificate (and optionally the key and chain).");
+        p("smtpd_tls_key_file", STRING, "$smtpd_tls_cert_file", "PEM file with the private key of smtpd_tls_cert_file.");
+        p("smtpd_tls_chain_files", LIST, "",
+                "PEM files each holding a private key followed by its certificate chain; preferred over cert/key files.");
+        p("smtpd_tls_protocols", STRING, ">=TLSv1.2",
+                "TLS protocol versions for opportunistic TLS. Postfix 3.7 defaults to >=TLSv1; the JDK disables "
+                        + "older versions, so Postern defaults to >=TLSv1.2.");
+        p("smtpd_tls_mandatory_protocols", STRING, ">=TLSv1.2", "TLS protocol versions when TLS is required.");
+        p("smtpd_tls_wrappermode", BOOLEAN, "no", "Start TLS at connect (implicit TLS, port 465) instead of STARTTLS.");
+        p("smtpd_tls_auth_only", BOOLEAN, "no", "Offer AUTH only after TLS is active.");
+        p("smtpd_tls_loglevel", INTEGER, "0", "TLS logging: 0 none, 1 summary, 2 negotiation.");
+        p("smtpd_tls_received_header", BOOLEAN, "no", "Record TLS protocol and cipher in the Received: header.");
+        p("smtpd_tls_ask_ccert", BOOLEAN, "no", "Ask clients for a certificate.");
+        p("smtpd_tls_req_ccert", BOOLEAN, "no", "Require a verified client certificate (with level encrypt).");
+        p("smtpd_tls_CAfile", STRING, "", "PEM file of CA certificates for verifying client certificates.");
+        choice("smtpd_tls_fingerprint_digest", "sha256", List.of("sha256", "sha1", "md5"),
+                "Digest of client certificate fingerprints for check_ccert_access and permit_tls_clientcerts.");
+
+        // --- smtpd SASL (SASL_README) ---
+        p("smtpd_sasl_auth_enable", BOOLEAN, "no", "Offer SMTP AUTH; usually switched on only for submission in master.cf.");
+        choice("smtpd_sasl_type", "postern", List.of("postern", "dovecot", "cyrus"),
+                "SASL implementation. Postern checks passwords against its own database; dovecot and cyrus are "
+                        + "accepted for compatibility and also use Postern's database.");
+        p("smtpd_sasl_path", STRING, "smtpd", "Postfix: where the SASL server listens. Not used by the postern type.");
+        p("smtpd_sasl_security_options", LIST, "noanonymous",
+                "SASL mechanism properties: noanonymous, noplaintext, noactive, nodictionary, mutual_auth.");
+        p("smtpd_sasl_local_domain", STRING, "", "Realm appended to SASL login names without a domain.");
+        p("smtpd_sasl_authenticated_header", BOOLEAN, "no", "Record the SASL login name in the Received: header.");
+        p("smtpd_sasl_exceptions_networks", NETWORK_LIST, "", "Clients to which AUTH is not offered.");
+        p("broken_sasl_auth_clients", BOOLEAN, "no", "Also announce AUTH in the old AUTH=mech form for broken clients.");
+
+        // --- Policy delegation (SMTPD_POLICY_README) ---
+        time("smtpd_policy_service_timeout", "100s", 's', "Time limit to connect to, write to or read from a policy server.");
+        time("smtpd_policy_service_max_idle", "300s", 's', "Idle time after which a policy connection is closed.");
+        time("smtpd_policy_service_max_ttl", "1000s", 's', "Time after which an active policy connection is closed.");
+        p("smtpd_policy_service_try_limit", INTEGER, "2", "Attempts to query a policy server before giving up.");
+        time("smtpd_policy_service_retry_delay", "1s", 's', "Delay between policy server attempts.");
+        p("smtpd_policy_service_default_action", STRING, "451 4.3.5 Server configuration problem",
+                "Access action when the policy server cannot be reached.");
+        p("smtpd_policy_service_request_limit", INTEGER, "0", "Requests per policy connection (0: no limit).");
+
+        // --- Queue (QSHAPE_README, postconf(5)) ---
+        time("queue_run_delay", "300s", 's', "How often the deferred queue is scanned.");
+        time("minimal_backoff_time", "300s", 's', "Minimal time between delivery attempts of a deferred message.");
+        time("maximal_backoff_time", "4000s", 's', "Maximal time between delivery attempts of a deferred message.");
+        time("maximal_queue_lifetime", "5d", 'd', "Time after which an undeliverable message is bounced.");
+        time("bounce_queue_lifetime", "5d", 'd', "Time after which an undeliverable bounce is dropped.");
+        time("delay_warning_time", "0h", 'h', "Time after which the sender gets a delay warning (0: never).");
+        p("default_destination_concurrency_limit", INTEGER, "20", "Maximal parallel deliveries to one destination.");
+        p("default_destination_recipient_limit", INTEGER, "50", "Maximal recipients per delivery.");
+
+        // --- smtp client (outbound) ---
+        p("smtp_bind_address", STRING, "", "Local IPv4 address for outbound SMTP connections.");
+        p("smtp_bind_address6", STRING, "", "Local IPv6 address for outbound SMTP connections.");
+        p("smtp_helo_name", STRING, "$myhostname", "Host name sent in outbound EHLO/HELO.");
+        choice("smtp_address_preference", "any", List.of("any", "ipv4", "ipv6"),
+                "Address family preferred for outbound connections.");
+        time("smtp_connect_timeout", "30s", 's', "Time limit to connect to a remote SMTP server.");
+        time("smtp_helo_timeout", "300s", 's', "Time limit for the remote greeting and EHLO reply.");
+        choice("smtp_tls_security_level", "may",
+                List.of("", "none", "may", "encrypt", "dane", "dane-only", "fingerprint", "verify", "secure"),
+                "TLS for outbound SMTP. Postfix's default is empty (none); Postern uses may.");
+        p("smtp_tls_policy_maps", TABLES, "", "Tables of per-destination TLS policies.");
+        p("smtp_sasl_auth_enable", BOOLEAN, "no", "Authenticate to the relayhost with SASL.");
+        p("smtp_sasl_password_maps", TABLES, "", "Tables from next-hop (or sender) to username:password.");
+        p("smtp_sasl_security_options", LIST, "noplaintext, noanonymous", "SASL mechanism properties for the SMTP client.");
+
+        // --- LMTP client (delivery to e.g. Dovecot) ---
+        p("lmtp_lhlo_name", STRING, "$myhostname", "Host name sent in LHLO.");
+        time("lmtp_connect_timeout", "0s", 's', "Time limit to connect to the LMTP server (0: the system limit).");
+        choice("lmtp_tls_security_level", "", List.of("", "none", "may", "encrypt", "verify", "secure"),
+                "TLS for LMTP connections.");
+    }
+
+    private Parameters() {
+    }
+
+    /** The definition of a parameter, if Postern knows it. */
+    public static Optional<Parameter> get(String name) {
+        return Optional.ofNullable(TABLE.get(name));
+    }
+
+    public static boolean isKnown(String name) {
+        return TABLE.containsKey(name);
+    }
+
+    /** Every parameter, in table order (grouped by topic). */
+    public static List<Parameter> all() {
+        return Collections.unmodifiableList(new ArrayList<>(TABLE.values()));
+    }
+}
