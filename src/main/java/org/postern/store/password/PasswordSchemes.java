@@ -186,7 +186,9 @@ public final class PasswordSchemes {
                         + "}; set it again to store it as {" + DEFAULT_SCHEME + "}";
             }
             return new Verification(ok, warning);
-        } catch (IllegalArgumentException e) {
+        } catch (RuntimeException e) {
+            // The libraries signal a malformed hash with IllegalArgumentException or, in
+            // BouncyCastle, DataLengthException; either way the login fails and the log says why.
             return Verification.unreadable("stored {" + parsed.scheme().name() + "} hash is malformed: " + e.getMessage());
         } finally {
             Arrays.fill(pw, (byte) 0);
