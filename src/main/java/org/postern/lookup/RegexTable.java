@@ -139,7 +139,7 @@ final class RegexTable {
         }
         if (i >= body.length() || Character.isWhitespace(body.charAt(i)) || Character.isLetterOrDigit(body.charAt(i))) {
             throw TableConfigException.at(file, line.number(), line.text(), "expected a pattern",
-                    "write /pattern/flags result, or use another delimiter such as #pattern#");
+                    "write /pattern/flags result, or use another delimiter such as %pattern%");
         }
         char delim = body.charAt(i);
         int start = i + 1;

@@ -41,10 +41,11 @@ abstract class SqlTable implements LookupTable {
             query = cf.get("query", "");
         } else if (cf.has("select_field") || cf.has("table") || cf.has("where_field")) {
             // Legacy settings, used only without "query" (pgsql_table(5), "OBSOLETE QUERY INTERFACE").
-            query = "SELECT " + cf.require("select_field", "select_field = destination")
-                    + " FROM " + cf.require("table", "table = aliases")
-                    + " WHERE " + cf.require("where_field", "where_field = address") + " = '%s'"
-                    + (cf.has("additional_conditions") ? " " + cf.get("additional_conditions", "") : "");
+            // These settings are plain SQL, not templates: a % in them is literal.
+            query = "SELECT " + literal(cf.require("select_field", "select_field = destination"))
+                    + " FROM " + literal(cf.require("table", "table = aliases"))
+                    + " WHERE " + literal(cf.require("where_field", "where_field = address")) + " = '%s'"
+                    + (cf.has("additional_conditions") ? " " + literal(cf.get("additional_conditions", "")) : "");
         } else {
             throw new TableConfigException(cf.file + ": missing setting \"query\"; add a line such as"
                     + " \"query = SELECT goto FROM alias WHERE address='%s'\"");
@@ -88,6 +89,10 @@ abstract class SqlTable implements LookupTable {
         } else {
             domains.add(entry.toLowerCase(Locale.ROOT));
         }
+    }
+
+    private static String literal(String sql) {
+        return sql.replace("%", "%%");
     }
 
     /** Runs one SQL statement and returns every column of every row, row by row, NULLs omitted. */
