@@ -59,6 +59,17 @@ class SqliteTableTest {
     }
 
     @Test
+    void domainListFromFileAndFromTable() throws Exception {
+        Path domains = TestTables.write(dir, "domains", "# hosted", "other.example", "example.com");
+        LookupTable t = open("query = SELECT goto FROM alias WHERE address = '%s'", "domain = " + domains);
+        assertThat(t.find("joe@example.com")).contains("joe.real@example.org");
+        assertThat(t.find("joe@unlisted.example")).isEmpty();
+        t = open("query = SELECT goto FROM alias WHERE address = '%s'", "domain = inline:{ example.com=yes }");
+        assertThat(t.find("joe@example.com")).contains("joe.real@example.org");
+        assertThat(t.find("@example.com")).isEmpty();
+    }
+
+    @Test
     void legacySettings() throws Exception {
         LookupTable t = open("select_field = goto", "table = alias", "where_field = address",
                 "additional_conditions = AND goto LIKE 'a%'");
