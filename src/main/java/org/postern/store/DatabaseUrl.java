@@ -56,6 +56,14 @@ record DatabaseUrl(String jdbcUrl, String user, String password, boolean postgre
             }
             return new DatabaseUrl(u, null, null, true, "PostgreSQL at " + host);
         }
+        if (u.startsWith("sqlite:") || u.startsWith("jdbc:sqlite:")) {
+            // Each pooled connection would get its own empty database, and accounts would
+            // vanish with the process.
+            if (u.contains(":memory:") || u.contains("mode=memory")) {
+                throw new StoreException("database_url: an in-memory SQLite database cannot hold accounts; "
+                        + "name a file instead");
+            }
+        }
         if (u.startsWith("jdbc:sqlite:")) {
             return new DatabaseUrl(u, null, null, false, "SQLite " + u.substring("jdbc:sqlite:".length()));
         }

@@ -107,6 +107,12 @@ class DatabaseTest {
     }
 
     @Test
+    void inMemorySqliteIsRefused() {
+        assertThatThrownBy(() -> Database.open("jdbc:sqlite::memory:", dir)).hasMessageContaining("name a file instead");
+        assertThatThrownBy(() -> Database.open("sqlite::memory:", dir)).hasMessageContaining("name a file instead");
+    }
+
+    @Test
     void unreachablePostgresNamesTheHostAndWhatToCheck() throws IOException {
         int port;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
