@@ -297,6 +297,12 @@ public final class AccountStore implements AccountLookups {
                 "SELECT destination FROM aliases WHERE source = ? ORDER BY destination", r -> r.getString(1), s));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The implicit login is granted to enabled mailboxes only: a disabled account may not
+     * send as itself. Rows that name the key exactly follow, sorted, without duplicates.
+     */
     @Override
     public List<String> senderLogins(String address) throws StoreException {
         String a = Names.key(address);
@@ -425,7 +431,11 @@ public final class AccountStore implements AccountLookups {
                 c.commit();
                 return result;
             } catch (SQLException | StoreException | RuntimeException e) {
-                c.rollback();
+                try {
+                    c.rollback();
+                } catch (SQLException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
                 throw e;
             } finally {
                 c.setAutoCommit(true);

@@ -121,7 +121,7 @@ public final class Database implements AutoCloseable {
                 String message = t instanceof java.net.UnknownHostException
                         ? "unknown host " + t.getMessage()
                         : t.getMessage();
-                parts.add(message.strip());
+                parts.add(message.strip().replaceAll("\\.$", ""));
             } else if (t.getMessage() == null && !(t instanceof SQLException)) {
                 parts.add(t.getClass().getSimpleName());
             }

@@ -46,8 +46,23 @@ record DatabaseUrl(String jdbcUrl, String user, String password, boolean postgre
         }
         if (u.startsWith("jdbc:postgresql:")) {
             Matcher m = JDBC_PG_HOST.matcher(u);
-            String host = m.find() ? m.group(1).replaceFirst("^.*@", "") : "the configured host";
+            String host = m.find() ? m.group(1) : "the configured host";
+            // pgjdbc has no user@host syntax: it would take "user:password@host" for a host
+            // name and echo it, password included, in its error.
+            if (host.contains("@")) {
+                throw new StoreException("database_url: a jdbc:postgresql: URL takes the user and password as "
+                        + "?user=...&password=... parameters, not user@host; or use "
+                        + "postgresql://user:password@host/dbname");
+            }
             return new DatabaseUrl(u, null, null, true, "PostgreSQL at " + host);
+        }
+        if (u.startsWith("sqlite:") || u.startsWith("jdbc:sqlite:")) {
+            // Each pooled connection would get its own empty database, and accounts would
+            // vanish with the process.
+            if (u.contains(":memory:") || u.contains("mode=memory")) {
+                throw new StoreException("database_url: an in-memory SQLite database cannot hold accounts; "
+                        + "name a file instead");
+            }
         }
         if (u.startsWith("jdbc:sqlite:")) {
             return new DatabaseUrl(u, null, null, false, "SQLite " + u.substring("jdbc:sqlite:".length()));

@@ -308,6 +308,26 @@ abstract class AccountStoreContract {
         assertThat(countRows("flyway_schema_history")).isEqualTo(1);
     }
 
+    @Test
+    void concurrentWritersAllSucceed() throws Exception {
+        store.addDomain("example.org");
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                String address = "user" + i + "@example.org";
+                done.add(pool.submit(() -> {
+                    store.addMailbox(address, HASH, 0);
+                    store.addSenderLogin(address, "@example.org");
+                    return store.senderLogins(address);
+                }));
+            }
+            for (var f : done) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        assertThat(store.listDomains()).containsExactly(new Domain("example.org", T0, 32, 0));
+    }
+
     private void fillTwoDomains() throws Exception {
         store.addDomain("example.org");
         store.addDomain("example.net");

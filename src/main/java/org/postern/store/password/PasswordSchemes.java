@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.commons.codec.digest.Md5Crypt;
 import org.apache.commons.codec.digest.Sha2Crypt;
 import org.apache.commons.codec.digest.UnixCrypt;
@@ -209,12 +210,12 @@ public final class PasswordSchemes {
     }
 
     /** The scheme name of a stored hash ({@code SHA512-CRYPT}), if it can be read. */
-    public static java.util.Optional<String> schemeOf(String stored) {
+    public static Optional<String> schemeOf(String stored) {
         if (stored == null || stored.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Parsed parsed = parse(stored);
-        return parsed.problem() != null ? java.util.Optional.empty() : java.util.Optional.of(parsed.scheme().name());
+        return parsed.problem() != null ? Optional.empty() : Optional.of(parsed.scheme().name());
     }
 
     // ---- parsing ----

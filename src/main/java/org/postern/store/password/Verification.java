@@ -10,10 +10,6 @@ package org.postern.store.password;
  */
 public record Verification(boolean ok, String warning) {
 
-    static Verification of(boolean ok) {
-        return new Verification(ok, null);
-    }
-
     static Verification unreadable(String why) {
         return new Verification(false, why);
     }
