@@ -26,6 +26,12 @@ public final class ConfigOutput {
      * @param names        names to print (all if empty); an unknown name is an error
      */
     public static String postconf(ParameterSet set, boolean explicitOnly, List<String> names) throws ConfigException {
+        return postconf(set, explicitOnly, false, names);
+    }
+
+    /** As {@link #postconf(ParameterSet, boolean, List)}; with {@code expand}, values after $name expansion (postconf -x). */
+    public static String postconf(ParameterSet set, boolean explicitOnly, boolean expand, List<String> names)
+            throws ConfigException {
         List<String> selected = new ArrayList<>();
         List<ConfigProblem> problems = new ArrayList<>();
         if (names.isEmpty()) {
@@ -49,7 +55,7 @@ public final class ConfigOutput {
         }
         StringBuilder out = new StringBuilder();
         for (String name : selected) {
-            String value = set.raw(name);
+            String value = expand ? set.get(name) : set.raw(name);
             out.append(name).append(value.isEmpty() ? " =" : " = " + value).append('\n');
         }
         return out.toString();

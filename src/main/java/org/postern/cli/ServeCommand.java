@@ -1,0 +1,59 @@
+package org.postern.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.postern.config.ConfigProblem;
+import org.postern.config.Configuration;
+import org.postern.config.ParameterSet;
+import org.postern.log.MailLog;
+import org.slf4j.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/**
+ * {@code postern serve}: validates the configuration (the same checks as {@code config check}),
+ * opens the database (creating or migrating its tables), starts the services and runs until
+ * SIGTERM or SIGINT (Ctrl-C), then stops them gracefully and exits 0.
+ */
+@Command(name = "serve", description = {
+    "Run Postern in the foreground until SIGTERM or Ctrl-C.",
+    "Start-up fails, with every configuration problem listed, if the configuration is invalid."})
+final class ServeCommand extends ContextCommand {
+
+    @Option(names = {"-v", "--verbose"}, description = "Also log debug lines.")
+    boolean verbose;
+
+    @Override
+    protected int run(Context context) throws Exception {
+        Configuration config = context.configuration();
+        ParameterSet main = config.main();
+        String logFile = main.get("maillog_file");
+        MailLog.configure(main.get("myhostname"), main.get("syslog_name"),
+                logFile.isEmpty() ? null : Path.of(logFile), verbose);
+        Logger log = MailLog.logger("master");
+        for (ConfigProblem warning : config.warnings()) {
+            log.warn("{}", warning);
+        }
+
+        // Signals first, so that a Ctrl-C during start-up is not lost.
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicReference<Signal> received = new AtomicReference<>();
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> {
+                received.compareAndSet(null, signal);
+                stop.countDown();
+            });
+        }
+
+        context.accounts(); // opens the database and applies migrations: fail now, not at the first mail
+        log.info("daemon started -- version {}, configuration {}", Main.Version.get(),
+                config.configDir() == null ? "(built-in defaults)" : config.configDir().toAbsolutePath());
+
+        stop.await();
+        Signal signal = received.get();
+        log.info("terminating on signal {}", signal == null ? "?" : signal.getNumber());
+        return 0;
+    }
+}
