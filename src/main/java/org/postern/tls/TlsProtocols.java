@@ -119,5 +119,4 @@ public record TlsProtocols(List<String> enabled, List<String> warnings) {
     public String toString() {
         return String.join(":", enabled);
     }
-
 }
