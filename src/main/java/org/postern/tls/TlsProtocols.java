@@ -53,6 +53,9 @@ public record TlsProtocols(List<String> enabled, List<String> warnings) {
      * @throws TlsException for an unknown protocol name, or when nothing usable is left
      */
     public static TlsProtocols parse(String parameter, String value) throws TlsException {
+        if (value.isBlank()) {
+            return defaults(); // Postfix would allow everything OpenSSL allows; we allow what is safe
+        }
         List<String> included = new ArrayList<>();
         List<String> excluded = new ArrayList<>();
         int min = 0;
