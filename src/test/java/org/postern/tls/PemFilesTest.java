@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -226,6 +229,46 @@ class PemFilesTest {
                     Instant.now().minus(Duration.ofDays(2)));
             assertThat(early.warnings()).singleElement().asString().contains("not valid before");
             assertThat(log.warnings()).hasSize(2);
+        }
+    }
+
+    @Test
+    void handshakeSendsTheIntermediateAndWorksWithEd25519() throws Exception {
+        try (Loopback loopback = new Loopback()) {
+            X509Certificate ca = PemFiles.load(f("ca-cert.pem"), f("ca-key.pem")).leaf();
+            ServerTls chained = ServerTls.fromFiles(f("fullchain.pem"), f("leaf-key.pem"), TlsProtocols.defaults());
+            Future<TlsFacts> server = loopback.serveOne(chained, true);
+            // The client trusts only the CA: the server must send the chain behind its leaf.
+            Loopback.ClientView client = loopback.connect(Loopback.clientTrusting(ca), true);
+            Loopback.await(server);
+            assertThat(client.chainLength()).isEqualTo(2);
+            assertThat(client.serial()).isEqualTo(BigInteger.valueOf(4242));
+
+            ServerTls ed = ServerTls.fromFiles(f("ed-cert.pem"), f("ed-key.pem"), TlsProtocols.defaults());
+            server = loopback.serveOne(ed, false);
+            X509Certificate edLeaf = ed.credentials().get(0).leaf();
+            assertThat(loopback.connect(Loopback.clientTrusting(edLeaf), false).serial())
+                    .isEqualTo(edLeaf.getSerialNumber());
+            assertThat(Loopback.await(server).protocol()).isEqualTo("TLSv1.3");
+        }
+    }
+
+    @Test
+    void chainFilesServeTheKeyTheClientCanUse() throws Exception {
+        Path rsa = concat("serve-rsa.pem", "rsa-key.pem", "rsa-cert.pem");
+        Path ec = concat("serve-ec.pem", "leaf-key.pem", "leaf-cert.pem", "ca-cert.pem");
+        ServerTls tls = ServerTls.fromChainFiles(List.of(rsa, ec), TlsProtocols.defaults());
+        X509Certificate rsaLeaf = tls.credentials().get(0).leaf();
+        X509Certificate ca = tls.credentials().get(1).chain().get(1);
+        try (Loopback loopback = new Loopback()) {
+            // In TLS 1.2 the cipher suite fixes the certificate's key type (RFC 5246 section 7.4.2).
+            for (String suite : List.of("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")) {
+                Future<TlsFacts> server = loopback.serveOne(tls, false);
+                Loopback.ClientView client = loopback.connect(Loopback.clientTrusting(rsaLeaf, ca), false,
+                        new String[] {"TLSv1.2"}, new String[] {suite});
+                assertThat(Loopback.await(server).summary()).isEqualTo("TLSv1.2 with cipher " + suite + " (256/256 bits)");
+                assertThat(client.serial()).isEqualTo(suite.contains("RSA") ? rsaLeaf.getSerialNumber() : BigInteger.valueOf(4242));
+            }
         }
     }
 }
