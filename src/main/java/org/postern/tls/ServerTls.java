@@ -143,6 +143,14 @@ public final class ServerTls {
      * section 3.3), call it straight after accept.
      */
     public SSLSocket wrap(Socket plain) throws IOException {
+        return wrap(plain, protocols);
+    }
+
+    /**
+     * As {@link #wrap(Socket)}, with other protocols than this instance's: one listener may use
+     * {@code smtpd_tls_mandatory_protocols}, another {@code smtpd_tls_protocols}.
+     */
+    public SSLSocket wrap(Socket plain, TlsProtocols protocols) throws IOException {
         checkForChangesIfDue();
         SSLContext context = current.context();
         SSLSocket socket = (SSLSocket) context.getSocketFactory()

@@ -17,7 +17,7 @@ import javax.net.ssl.SSLSession;
  */
 public record TlsFacts(String protocol, String cipherSuite, int cipherBits, int algorithmBits) {
 
-    private static final Pattern BLOCK_CIPHER = Pattern.compile("_(?:AES|ARIA|CAMELLIA|SM4)_(\\d+)_");
+    private static final Pattern BLOCK_CIPHER = Pattern.compile("_(?:AES|ARIA|CAMELLIA)_(\\d+)_");
 
     /** The facts of an established session. */
     public static TlsFacts of(SSLSession session) {

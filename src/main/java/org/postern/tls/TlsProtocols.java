@@ -30,7 +30,7 @@ public record TlsProtocols(List<String> enabled, List<String> warnings) {
     /** Every name Postfix knows, oldest first, with its protocol version number (hex form). */
     private static final List<String> KNOWN = List.of("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3");
     private static final Map<String, String> HEX = Map.of(
-            "0200", "SSLv2", "0300", "SSLv3", "0301", "TLSv1", "0302", "TLSv1.1", "0303", "TLSv1.2", "0304", "TLSv1.3");
+            "0002", "SSLv2", "0300", "SSLv3", "0301", "TLSv1", "0302", "TLSv1.1", "0303", "TLSv1.2", "0304", "TLSv1.3");
     /** RFC 8996 deprecates TLS 1.0 and 1.1; RFC 7568 and RFC 6176 did SSLv3 and SSLv2. */
     private static final List<String> ALLOWED = List.of("TLSv1.2", "TLSv1.3");
 

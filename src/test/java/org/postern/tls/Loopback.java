@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A server socket on loopback served through a {@link ServerTls}, and an SMTP-ish client: enough
@@ -50,6 +52,10 @@ final class Loopback implements AutoCloseable {
     }
 
     Future<TlsFacts> serveOne(ServerTls tls, boolean startTls, AfterWrap afterWrap) {
+        return serveOne(tls, tls.protocols(), startTls, afterWrap);
+    }
+
+    Future<TlsFacts> serveOne(ServerTls tls, TlsProtocols protocols, boolean startTls, AfterWrap afterWrap) {
         return executor.submit(() -> {
             try (Socket plain = listener.accept()) {
                 plain.setSoTimeout(TIMEOUT_MS);
@@ -59,7 +65,7 @@ final class Loopback implements AutoCloseable {
                     }
                     write(plain.getOutputStream(), "220 2.0.0 Ready to start TLS");
                 }
-                try (SSLSocket ssl = tls.wrap(plain)) {
+                try (SSLSocket ssl = tls.wrap(plain, protocols)) {
                     afterWrap.run();
                     TlsFacts facts = ServerTls.handshake(ssl);
                     String command = readLine(ssl.getInputStream());
@@ -114,6 +120,27 @@ final class Loopback implements AutoCloseable {
         tmf.init(store);
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, tmf.getTrustManagers(), null);
+        return context;
+    }
+
+    /** A client context that accepts any server certificate, to see what an unverifiable server sends. */
+    static SSLContext clientTrustingAnything() throws Exception {
+        X509TrustManager anything = new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {anything}, null);
         return context;
     }
 

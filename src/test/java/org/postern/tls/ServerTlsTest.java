@@ -124,12 +124,19 @@ class ServerTlsTest {
         TlsCredential credential = newCredential("a");
         ServerTls tls = ServerTls.fromFiles(credential.files().get(0), credential.files().get(1),
                 TlsProtocols.parse("smtpd_tls_protocols", ">=TLSv1.3"));
+        assertThat(tls.protocols().enabled()).containsExactly("TLSv1.3");
         Future<TlsFacts> server = loopback.serveOne(tls, false);
         SSLContext client = Loopback.clientTrusting(credential.leaf());
         assertThatThrownBy(() -> loopback.connect(client, false, new String[] {"TLSv1.2"}, null))
                 .isInstanceOf(SSLException.class);
         assertThatThrownBy(() -> Loopback.await(server)).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(SSLException.class);
+
+        // The same context with the mandatory protocols of another listener.
+        TlsProtocols both = TlsProtocols.parse("smtpd_tls_mandatory_protocols", ">=TLSv1.2");
+        Future<TlsFacts> other = loopback.serveOne(tls, both, false, () -> { });
+        assertThat(loopback.connect(client, false, new String[] {"TLSv1.2"}, null).protocol()).isEqualTo("TLSv1.2");
+        assertThat(Loopback.await(other).protocol()).isEqualTo("TLSv1.2");
     }
 
     @Test
@@ -230,5 +237,20 @@ class ServerTlsTest {
         }
         assertThat(tls.checkForChanges()).isTrue();
         assertThat(tls.credentials().get(0).leaf().getSerialNumber()).isEqualTo(b.leaf().getSerialNumber());
+    }
+
+    @Test
+    void anExpiredCertificateIsStillServed() throws Exception {
+        // Valid from 400 to 35 days ago: a renewal that failed; better an old certificate than no TLS.
+        Path old = dir.resolve("old");
+        SelfSigned.obtain(old, HOST, SelfSigned.KeyType.EC_P256, Instant.now().minus(java.time.Duration.ofDays(400)));
+        try (LogCapture log = new LogCapture()) {
+            ServerTls tls = ServerTls.fromFiles(SelfSigned.certFile(old), SelfSigned.keyFile(old), TlsProtocols.defaults());
+            assertThat(log.warnings()).singleElement().asString().contains("expired on");
+            Future<TlsFacts> server = loopback.serveOne(tls, false);
+            Loopback.ClientView client = loopback.connect(Loopback.clientTrustingAnything(), false);
+            Loopback.await(server);
+            assertThat(client.serial()).isEqualTo(tls.credentials().get(0).leaf().getSerialNumber());
+        }
     }
 }
