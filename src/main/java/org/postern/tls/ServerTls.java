@@ -158,7 +158,7 @@ public final class ServerTls {
         socket.setUseClientMode(false);
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setProtocols(protocols.toArray());
-        parameters.setUseCipherSuitesOrder(true); // our order: the JDK's, strongest first
+        parameters.setUseCipherSuitesOrder(true); // pick by our (the JDK default) order, not the client's
         parameters.setNeedClientAuth(false);
         parameters.setWantClientAuth(false);
         socket.setSSLParameters(parameters);
