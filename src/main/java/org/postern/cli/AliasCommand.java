@@ -17,7 +17,7 @@ final class AliasCommand {
     @Command(name = "add", description = {
         "Deliver mail for SOURCE to each DESTINATION. SOURCE is user@domain, or @domain for a catch-all;",
         "its domain must be hosted. Destinations may be local or remote addresses."})
-    static final class Add extends ContextCommand {
+    static final class Add extends AccountCommand {
         @Parameters(index = "0", paramLabel = "SOURCE")
         String source;
 
@@ -26,21 +26,20 @@ final class AliasCommand {
 
         @Override
         protected int run(Context context) throws Exception {
+            String s = source.toLowerCase(Locale.ROOT);
+            List<String> added = new java.util.ArrayList<>();
             for (String destination : destinations) {
                 context.accounts().addAlias(source, destination);
-                out().println("added alias " + source.toLowerCase(Locale.ROOT) + " -> " + destination.toLowerCase(Locale.ROOT));
+                added.add(destination.toLowerCase(Locale.ROOT));
             }
-            return 0;
+            return done("added alias " + s + " -> " + String.join(", ", added), "added", "source", s, "destinations", added);
         }
     }
 
     @Command(name = "list", description = "List aliases, of one domain or all.")
-    static final class ListAliases extends ContextCommand {
+    static final class ListAliases extends AccountCommand {
         @Parameters(paramLabel = "DOMAIN", arity = "0..1")
         String domain;
-
-        @Option(names = "--json", description = "Print JSON for scripts.")
-        boolean json;
 
         @Override
         protected int run(Context context) throws Exception {
@@ -62,7 +61,7 @@ final class AliasCommand {
     }
 
     @Command(name = "remove", description = "Remove an alias: one destination, or all of SOURCE's when none is given.")
-    static final class Remove extends ContextCommand {
+    static final class Remove extends AccountCommand {
         @Parameters(index = "0", paramLabel = "SOURCE")
         String source;
 
@@ -71,14 +70,14 @@ final class AliasCommand {
 
         @Override
         protected int run(Context context) throws Exception {
+            String s = source.toLowerCase(Locale.ROOT);
             if (destination == null) {
                 int n = context.accounts().removeAlias(source);
-                out().println("removed " + n + (n == 1 ? " alias" : " aliases") + " of " + source.toLowerCase(Locale.ROOT));
-            } else {
-                context.accounts().removeAlias(source, destination);
-                out().println("removed alias " + source.toLowerCase(Locale.ROOT) + " -> " + destination.toLowerCase(Locale.ROOT));
+                return done("removed " + n + (n == 1 ? " alias" : " aliases") + " of " + s, "removed", "source", s, "count", n);
             }
-            return 0;
+            context.accounts().removeAlias(source, destination);
+            String d = destination.toLowerCase(Locale.ROOT);
+            return done("removed alias " + s + " -> " + d, "removed", "source", s, "destination", d);
         }
     }
 }

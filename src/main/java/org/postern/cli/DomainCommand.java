@@ -14,23 +14,20 @@ import picocli.CommandLine.Parameters;
 final class DomainCommand {
 
     @Command(name = "add", description = "Add a hosted domain: Postern accepts mail for its mailboxes and aliases.")
-    static final class Add extends ContextCommand {
+    static final class Add extends AccountCommand {
         @Parameters(paramLabel = "DOMAIN")
         String domain;
 
         @Override
         protected int run(Context context) throws Exception {
             context.accounts().addDomain(domain);
-            out().println("added domain " + domain.toLowerCase(java.util.Locale.ROOT));
-            return 0;
+            String name = domain.toLowerCase(java.util.Locale.ROOT);
+            return done("added domain " + name, "added", "domain", name);
         }
     }
 
     @Command(name = "list", description = "List hosted domains with their mailbox and alias counts.")
-    static final class ListDomains extends ContextCommand {
-        @Option(names = "--json", description = "Print JSON for scripts.")
-        boolean json;
-
+    static final class ListDomains extends AccountCommand {
         @Override
         protected int run(Context context) throws Exception {
             List<Domain> domains = context.accounts().listDomains();
@@ -55,7 +52,7 @@ final class DomainCommand {
     }
 
     @Command(name = "remove", description = "Remove a hosted domain. Refused while it has mailboxes or aliases, unless --force.")
-    static final class Remove extends ContextCommand {
+    static final class Remove extends AccountCommand {
         @Parameters(paramLabel = "DOMAIN")
         String domain;
 
@@ -65,9 +62,9 @@ final class DomainCommand {
         @Override
         protected int run(Context context) throws Exception {
             Domain removed = context.accounts().removeDomain(domain, force);
-            out().println("removed domain " + removed.name()
-                    + (force ? " with " + removed.mailboxes() + " mailboxes and " + removed.aliases() + " aliases" : ""));
-            return 0;
+            return done("removed domain " + removed.name()
+                    + (force ? " with " + removed.mailboxes() + " mailboxes and " + removed.aliases() + " aliases" : ""),
+                    "removed", "domain", removed.name(), "mailboxes", removed.mailboxes(), "aliases", removed.aliases());
         }
     }
 }

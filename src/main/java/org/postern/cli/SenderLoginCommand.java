@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 final class SenderLoginCommand {
 
     @Command(name = "add", description = "Let LOGIN send as ADDRESS (user@domain, or @domain for every address of the domain).")
-    static final class Add extends ContextCommand {
+    static final class Add extends AccountCommand {
         @Parameters(index = "0", paramLabel = "LOGIN")
         String login;
 
@@ -29,18 +29,16 @@ final class SenderLoginCommand {
         @Override
         protected int run(Context context) throws Exception {
             context.accounts().addSenderLogin(login, address);
-            out().println(login.toLowerCase(Locale.ROOT) + " may now send as " + address.toLowerCase(Locale.ROOT));
-            return 0;
+            String l = login.toLowerCase(Locale.ROOT);
+            String a = address.toLowerCase(Locale.ROOT);
+            return done(l + " may now send as " + a, "added", "login", l, "address", a);
         }
     }
 
     @Command(name = "list", description = "List sender logins, of one login or all (a mailbox's own address is implicit and not listed).")
-    static final class ListLogins extends ContextCommand {
+    static final class ListLogins extends AccountCommand {
         @Parameters(paramLabel = "LOGIN", arity = "0..1")
         String login;
-
-        @Option(names = "--json", description = "Print JSON for scripts.")
-        boolean json;
 
         @Override
         protected int run(Context context) throws Exception {
@@ -63,7 +61,7 @@ final class SenderLoginCommand {
     }
 
     @Command(name = "remove", description = "Stop LOGIN from sending as ADDRESS.")
-    static final class Remove extends ContextCommand {
+    static final class Remove extends AccountCommand {
         @Parameters(index = "0", paramLabel = "LOGIN")
         String login;
 
@@ -73,8 +71,9 @@ final class SenderLoginCommand {
         @Override
         protected int run(Context context) throws Exception {
             context.accounts().removeSenderLogin(login, address);
-            out().println(login.toLowerCase(Locale.ROOT) + " may no longer send as " + address.toLowerCase(Locale.ROOT));
-            return 0;
+            String l = login.toLowerCase(Locale.ROOT);
+            String a = address.toLowerCase(Locale.ROOT);
+            return done(l + " may no longer send as " + a, "removed", "login", l, "address", a);
         }
     }
 }

@@ -40,7 +40,7 @@ final class UserCommand {
     }
 
     @Command(name = "add", description = "Add a mailbox; its domain must exist. Asks for the password twice.")
-    static final class Add extends ContextCommand {
+    static final class Add extends AccountCommand {
         @Parameters(paramLabel = "ADDRESS")
         String address;
 
@@ -55,13 +55,13 @@ final class UserCommand {
         protected int run(Context context) throws Exception {
             long quotaBytes = Sizes.parse(quota);
             context.accounts().addMailbox(address, password.hash(), quotaBytes);
-            out().println("added mailbox " + address.toLowerCase(java.util.Locale.ROOT));
-            return 0;
+            String a = address.toLowerCase(java.util.Locale.ROOT);
+            return done("added mailbox " + a, "added", "address", a, "quota_bytes", quotaBytes);
         }
     }
 
     @Command(name = "passwd", description = "Set a mailbox's password.")
-    static final class Passwd extends ContextCommand {
+    static final class Passwd extends AccountCommand {
         @Parameters(paramLabel = "ADDRESS")
         String address;
 
@@ -75,18 +75,15 @@ final class UserCommand {
                 throw new CliException("no mailbox " + address);
             }
             accounts.setPassword(address, password.hash());
-            out().println("password changed for " + address.toLowerCase(java.util.Locale.ROOT));
-            return 0;
+            String a = address.toLowerCase(java.util.Locale.ROOT);
+            return done("password changed for " + a, "password_changed", "address", a);
         }
     }
 
     @Command(name = "list", description = "List mailboxes, of one domain or all.")
-    static final class ListUsers extends ContextCommand {
+    static final class ListUsers extends AccountCommand {
         @Parameters(paramLabel = "DOMAIN", arity = "0..1")
         String domain;
-
-        @Option(names = "--json", description = "Print JSON for scripts.")
-        boolean json;
 
         @Override
         protected int run(Context context) throws Exception {
@@ -115,41 +112,41 @@ final class UserCommand {
     }
 
     @Command(name = "remove", description = "Remove a mailbox (its stored mail is left on disk).")
-    static final class Remove extends ContextCommand {
+    static final class Remove extends AccountCommand {
         @Parameters(paramLabel = "ADDRESS")
         String address;
 
         @Override
         protected int run(Context context) throws Exception {
             context.accounts().removeMailbox(address);
-            out().println("removed mailbox " + address.toLowerCase(java.util.Locale.ROOT));
-            return 0;
+            String a = address.toLowerCase(java.util.Locale.ROOT);
+            return done("removed mailbox " + a, "removed", "address", a);
         }
     }
 
     @Command(name = "enable", description = "Enable a mailbox: it receives mail and may log in.")
-    static final class Enable extends ContextCommand {
+    static final class Enable extends AccountCommand {
         @Parameters(paramLabel = "ADDRESS")
         String address;
 
         @Override
         protected int run(Context context) throws Exception {
             context.accounts().setEnabled(address, true);
-            out().println("enabled " + address.toLowerCase(java.util.Locale.ROOT));
-            return 0;
+            String a = address.toLowerCase(java.util.Locale.ROOT);
+            return done("enabled " + a, "enabled", "address", a);
         }
     }
 
     @Command(name = "disable", description = "Disable a mailbox: logins fail and mail to it is refused as unknown.")
-    static final class Disable extends ContextCommand {
+    static final class Disable extends AccountCommand {
         @Parameters(paramLabel = "ADDRESS")
         String address;
 
         @Override
         protected int run(Context context) throws Exception {
             context.accounts().setEnabled(address, false);
-            out().println("disabled " + address.toLowerCase(java.util.Locale.ROOT));
-            return 0;
+            String a = address.toLowerCase(java.util.Locale.ROOT);
+            return done("disabled " + a, "disabled", "address", a);
         }
     }
 }

@@ -148,6 +148,8 @@ class CliTest {
 
         assertThat(run("-c", c, "domain", "remove", "example.org", "--force").exit()).isZero();
         assertThat(run("-c", c, "domain", "list", "--json").out()).isEqualTo("[]\n");
+        assertThat(run("-c", c, "domain", "add", "--json", "example.net").out())
+                .isEqualTo("{\"action\":\"added\",\"domain\":\"example.net\"}\n");
     }
 
     @Test
