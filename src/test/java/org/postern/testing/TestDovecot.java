@@ -249,6 +249,7 @@ public final class TestDovecot implements AutoCloseable {
             Files.setAttribute(p, "unix:gid", mailGid);
         }
 
+        Files.writeString(dir.resolve("no-logins"), "");
         Path users = null;
         String userdb = "userdb {\n  driver = static\n  args = allow_all_users=yes\n}\n";
         if (knownUsers != null) {
@@ -281,6 +282,11 @@ public final class TestDovecot implements AutoCloseable {
                 first_valid_gid = %6$d
                 mail_location = maildir:%1$s/mail/%%d/%%n
                 mail_home = %1$s/home/%%d/%%n
+                # Dovecot's auth process wants a passdb; LMTP only asks the userdb. Nobody can log in.
+                passdb {
+                  driver = passwd-file
+                  args = %1$s/no-logins
+                }
                 %7$s
                 service lmtp {
                   unix_listener %1$s/lmtp {
