@@ -128,7 +128,9 @@ public final class LmtpClient implements Closeable {
             stage = ready();
             transaction(envelope, prependedHeaders, content, prependedHeaders.length + size, results);
         } catch (Failure f) {
-            dropConnection();
+            if (!f.sessionUsable) {
+                dropConnection();
+            }
             fillMissing(results, rcpts, f.result);
         } catch (ContentException e) {
             dropConnection(); // never send the final dot after a partial message
@@ -181,7 +183,7 @@ public final class LmtpClient implements Closeable {
         Reply greeting = c.readReply();
         if (greeting.code / 100 != 2) {
             throw new Failure(resultFor(greeting, "host " + c.relay + " refused to talk to me: " + greeting.text(),
-                    c.relay));
+                    c.relay), false);
         }
         // RFC 2033 section 4.1: LHLO replaces HELO/EHLO; the reply lists the extensions.
         c.stage = Stage.LHLO;
@@ -189,7 +191,7 @@ public final class LmtpClient implements Closeable {
         c.flush();
         Reply lhlo = c.readReply();
         if (lhlo.code / 100 != 2) {
-            throw new Failure(resultFor(lhlo, said(c.relay, lhlo, "LHLO"), c.relay));
+            throw new Failure(resultFor(lhlo, said(c.relay, lhlo, "LHLO"), c.relay), false);
         }
         for (int i = 1; i < lhlo.lines.size(); i++) {
             String[] words = lhlo.lines.get(i).trim().split("\\s+", 2);
@@ -207,14 +209,14 @@ public final class LmtpClient implements Closeable {
         long limit = sizeLimit(c.capabilities.get("SIZE"));
         if (limit > 0 && size > limit) {
             throw new Failure(DeliveryResult.local("", Status.BOUNCED, "5.3.4",
-                    "message size " + size + " exceeds size limit " + limit + " of server " + c.relay, c.relay));
+                    "message size " + size + " exceeds size limit " + limit + " of server " + c.relay, c.relay), true);
         }
         boolean asciiAddresses = isAscii(env.sender()) && rcpts.stream().allMatch(LmtpClient::isAscii);
         boolean utf8Offered = c.capabilities.containsKey("SMTPUTF8");
         if (!asciiAddresses && !utf8Offered) {
             // RFC 6531 section 3.2: non-ASCII addresses need SMTPUTF8 from the server.
             throw new Failure(DeliveryResult.local("", Status.BOUNCED, "5.6.7",
-                    "SMTPUTF8 is required, but was not offered by host " + c.relay, c.relay));
+                    "SMTPUTF8 is required, but was not offered by host " + c.relay, c.relay), true);
         }
         StringBuilder mail = new StringBuilder("MAIL FROM:<").append(env.sender()).append('>');
         if (env.eightBitMime() && c.capabilities.containsKey("8BITMIME")) {
@@ -268,7 +270,7 @@ public final class LmtpClient implements Closeable {
         if (mailReply.code / 100 != 2) {
             DeliveryResult r = resultFor(mailReply, said(c.relay, mailReply, "MAIL FROM"), c.relay);
             dropIfDataStarted(dataReply);
-            throw new Failure(r);
+            throw new Failure(r, true);
         }
         List<Integer> accepted = new ArrayList<>();
         for (int i = 0; i < rcpts.size(); i++) {
@@ -284,7 +286,7 @@ public final class LmtpClient implements Closeable {
             return;
         }
         if (dataReply.code != 354) {
-            throw new Failure(resultFor(dataReply, said(c.relay, dataReply, "DATA"), c.relay));
+            throw new Failure(resultFor(dataReply, said(c.relay, dataReply, "DATA"), c.relay), true);
         }
 
         c.stage = Stage.BODY;
@@ -414,10 +416,13 @@ public final class LmtpClient implements Closeable {
     /** A failure that ends the transaction with one result for every recipient left. */
     private static final class Failure extends Exception {
         final transient DeliveryResult result;
+        /** The connection may carry the next message (after RSET). */
+        final boolean sessionUsable;
 
-        Failure(DeliveryResult result) {
+        Failure(DeliveryResult result, boolean sessionUsable) {
             super(result.text(), null, false, false);
             this.result = result;
+            this.sessionUsable = sessionUsable;
         }
     }
 
