@@ -11,7 +11,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,13 +56,17 @@ public final class TestDovecot implements AutoCloseable {
     private final Path users;
     private final Process process;
     private final int port;
+    private final int mailUid;
+    private final int mailGid;
     private final Thread shutdownHook;
 
-    private TestDovecot(Path dir, Path users, Process process, int port) {
+    private TestDovecot(Path dir, Path users, Process process, int port, int mailUid, int mailGid) {
         this.dir = dir;
         this.users = users;
         this.process = process;
         this.port = port;
+        this.mailUid = mailUid;
+        this.mailGid = mailGid;
         this.shutdownHook = new Thread(this::stop, "test-dovecot-stop");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -146,15 +149,77 @@ public final class TestDovecot implements AutoCloseable {
         return files;
     }
 
-    /** Adds a known user while running (only for {@link #startWithUsers}). */
+    /**
+     * Gives a Maildir folder written by someone else (e.g. Postern's own Maildir delivery, which
+     * runs as the test's user) to the user Dovecot accesses mail as, so Dovecot can read it.
+     */
+    public void giveToMailUser(Path tree) {
+        try (Stream<Path> paths = Files.walk(tree)) {
+            for (Path p : paths.toList()) {
+                Files.setAttribute(p, "unix:uid", mailUid);
+                Files.setAttribute(p, "unix:gid", mailGid);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs {@code doveadm} against this instance ({@code doveadm -c CONF ARGS...}) and returns its
+     * standard output, e.g. {@code doveadm("fetch", "-u", "a@example.com", "text", "mailbox", "INBOX", "all")}.
+     *
+     * @throws IllegalStateException if doveadm exits with a non-zero status (with its output)
+     */
+    public String doveadm(String... args) {
+        List<String> command = new ArrayList<>(List.of(findDoveadm(),
+                "-c", dir.resolve("dovecot.conf").toString()));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("doveadm timed out: " + command);
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("doveadm failed (" + p.exitValue() + "): " + command + "\n" + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Adds a known user while running (only for {@link #startWithUsers}); returns once Dovecot knows it. */
     public synchronized void addUser(String address) {
         if (users == null) {
             throw new IllegalStateException("this Dovecot accepts every user; use startWithUsers");
         }
         try {
-            Files.writeString(users, passwdLine(address), StandardOpenOption.APPEND);
+            // a new file under the old name: Dovecot re-reads a passwd-file whose inode or mtime changed
+            Path next = users.resolveSibling("users.new");
+            Files.writeString(next, Files.readString(users) + passwdLine(address));
+            Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.move(next, users, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        // Dovecot notices the change on a later lookup: ask until it knows the user (each doveadm
+        // run takes a few milliseconds, so this is a poll with a deadline, not a sleep).
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                doveadm("user", address);
+                return;
+            } catch (IllegalStateException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Dovecot did not pick up user " + address + ":\n" + log(), notYet);
+                }
+            }
         }
     }
 
@@ -306,7 +371,7 @@ public final class TestDovecot implements AutoCloseable {
                 .redirectOutput(dir.resolve("dovecot.out").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .start();
-        TestDovecot dovecot = new TestDovecot(dir, users, process, port);
+        TestDovecot dovecot = new TestDovecot(dir, users, process, port, mailUid, mailGid);
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (!(accepts(UnixDomainSocketAddress.of(dovecot.lmtpUnixSocket()), StandardProtocolFamily.UNIX)
                 && accepts(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), StandardProtocolFamily.INET))) {
@@ -343,6 +408,15 @@ public final class TestDovecot implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    private static String findDoveadm() {
+        for (String candidate : List.of("/usr/bin/doveadm", "/usr/local/bin/doveadm", "/usr/sbin/doveadm")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("doveadm not found: install dovecot-core (see .ci/run)");
     }
 
     private static Path findDovecot() {
