@@ -81,6 +81,11 @@ public final class LmtpClient implements Closeable {
         public Envelope {
             Objects.requireNonNull(sender, "sender");
             recipients = List.copyOf(recipients);
+            // a CR or LF would end the command line early (RFC 5321 section 2.3.8)
+            if (!safe(sender) || !recipients.stream().allMatch(LmtpClient::safe)) {
+                throw new IllegalArgumentException("address with a control character or angle bracket: "
+                        + sender + " " + recipients);
+            }
         }
 
         public static Envelope of(String sender, List<String> recipients) {
@@ -88,7 +93,7 @@ public final class LmtpClient implements Closeable {
         }
     }
 
-    private final String destination;
+    private final Destination destination;
     private final String myHostname;
     private final Duration connectTimeout;
     private final Duration ioTimeout;
@@ -96,13 +101,16 @@ public final class LmtpClient implements Closeable {
 
     /**
      * @param destination    {@code unix:PATH}, {@code inet:HOST:PORT}, {@code inet:[IPV6]:PORT}
-     *                       or {@code HOST:PORT} (port 24 when omitted)
+     *                       or {@code HOST:PORT} (port 24 when omitted); a host name is
+     *                       resolved with the system resolver at each connection (use an
+     *                       address or {@code localhost})
+     * @throws IllegalArgumentException if the destination cannot be parsed
      * @param myHostname     the name sent with LHLO and shown in the relay of unix connections
      * @param connectTimeout limit for connecting
      * @param ioTimeout      limit for each read or write once connected
      */
     public LmtpClient(String destination, String myHostname, Duration connectTimeout, Duration ioTimeout) {
-        this.destination = Objects.requireNonNull(destination, "destination");
+        this.destination = Destination.parse(Objects.requireNonNull(destination, "destination"));
         this.myHostname = Objects.requireNonNull(myHostname, "myHostname");
         this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
         this.ioTimeout = Objects.requireNonNull(ioTimeout, "ioTimeout");
@@ -205,7 +213,7 @@ public final class LmtpClient implements Closeable {
         Connection c = connection;
         List<String> rcpts = env.recipients();
 
-        // RFC 1870 section 6: do not send a message larger than the server's announced limit.
+        // RFC 1870 section 4: a message larger than the announced limit would be refused.
         long limit = sizeLimit(c.capabilities.get("SIZE"));
         if (limit > 0 && size > limit) {
             throw new Failure(DeliveryResult.local("", Status.BOUNCED, "5.3.4",
@@ -229,8 +237,8 @@ public final class LmtpClient implements Closeable {
             mail.append(" SIZE=").append(size); // RFC 1870 section 6
         }
 
-        // RFC 2033 section 5 requires PIPELINING of LMTP servers; RFC 2920 allows MAIL, RCPT
-        // and DATA in one group. Without it, each command waits for its reply.
+        // RFC 2033 section 5 requires PIPELINING of LMTP servers; RFC 2920 section 3.1 allows
+        // MAIL, RCPT and DATA in one group. Without it, each command waits for its reply.
         boolean pipelining = c.capabilities.containsKey("PIPELINING");
         c.stage = Stage.MAIL;
         c.command(mail.toString());
@@ -360,7 +368,7 @@ public final class LmtpClient implements Closeable {
             return "4.0.0";
         }
         Matcher m = ENHANCED.matcher(r.lines.getFirst());
-        // RFC 3463 section 3.1: the class of the enhanced code matches the reply code's class.
+        // RFC 2034 section 4: the enhanced code must agree with the reply code's class.
         if (m.find() && Integer.parseInt(m.group(1)) == cls) {
             return m.group(1) + "." + m.group(2) + "." + m.group(3);
         }
@@ -378,12 +386,50 @@ public final class LmtpClient implements Closeable {
         }
     }
 
+    private static boolean safe(String address) {
+        return address.chars().noneMatch(ch -> ch < 0x20 || ch == 0x7f || ch == '<' || ch == '>');
+    }
+
     private static boolean isAscii(String s) {
         return s.chars().allMatch(ch -> ch < 0x80);
     }
 
     private static String message(Throwable e) {
         return e == null || e.getMessage() == null ? String.valueOf(e) : e.getMessage();
+    }
+
+    /** A parsed destination: a unix socket path, or a host and port. */
+    private record Destination(String unixPath, String host, int port) {
+        static Destination parse(String text) {
+            if (text.startsWith("unix:")) {
+                if (text.length() == 5) {
+                    throw new IllegalArgumentException("LMTP destination without a socket path: " + text);
+                }
+                return new Destination(text.substring(5), null, 0);
+            }
+            String hostPort = text.startsWith("inet:") ? text.substring(5) : text;
+            String host = hostPort;
+            int port = 24; // Dovecot's usual LMTP port; RFC 2033 section 5 only rules out port 25
+            int colon = hostPort.lastIndexOf(':');
+            if (colon > hostPort.lastIndexOf(']')) {
+                host = hostPort.substring(0, colon);
+                try {
+                    port = Integer.parseInt(hostPort.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("bad port in LMTP destination: " + text);
+                }
+            }
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("LMTP destination without a host: " + text);
+            }
+            return new Destination(null, host, port);
+        }
     }
 
     /** Where in the session an I/O failure happened, in Postfix's words. */
@@ -486,39 +532,34 @@ public final class LmtpClient implements Closeable {
             }, 64 * 1024);
         }
 
-        static Connection open(String destination, String myHostname, Duration connectTimeout, Duration ioTimeout)
-                throws IOException {
+        static Connection open(Destination destination, String myHostname, Duration connectTimeout,
+                               Duration ioTimeout) throws IOException {
             SocketAddress address;
             String relay;
             SocketChannel channel;
-            if (destination.startsWith("unix:")) {
-                String path = destination.substring(5);
-                address = UnixDomainSocketAddress.of(Path.of(path));
-                relay = myHostname + "[" + path + "]";
+            if (destination.unixPath() != null) {
+                address = UnixDomainSocketAddress.of(Path.of(destination.unixPath()));
+                relay = myHostname + "[" + destination.unixPath() + "]"; // Postfix: myhostname[path]
                 channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             } else {
-                String hostPort = destination.startsWith("inet:") ? destination.substring(5) : destination;
-                String host = hostPort;
-                int port = 24;
-                int colon = hostPort.lastIndexOf(':');
-                if (colon > hostPort.lastIndexOf(']')) {
-                    host = hostPort.substring(0, colon);
-                    port = Integer.parseInt(hostPort.substring(colon + 1));
-                }
-                host = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+                String host = destination.host();
                 InetAddress ip;
                 try {
                     ip = InetAddress.getByName(host);
                 } catch (IOException e) {
-                    throw new ConnectException(host + "[" + host + "]:" + port, e);
+                    throw new ConnectException(host + "[" + host + "]:" + destination.port(), e);
                 }
-                address = new InetSocketAddress(ip, port);
-                relay = host + "[" + ip.getHostAddress() + "]:" + port;
-                channel = SocketChannel.open();
+                address = new InetSocketAddress(ip, destination.port());
+                relay = host + "[" + ip.getHostAddress() + "]:" + destination.port();
+                channel = SocketChannel.open(ip instanceof java.net.Inet6Address
+                        ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
             }
             Connection c = new Connection(channel, relay, ioTimeout);
             try {
-                c.timed(connectTimeout, () -> channel.connect(address) ? 0 : 0);
+                c.timed(connectTimeout, () -> {
+                    channel.connect(address);
+                    return 0;
+                });
             } catch (IOException e) {
                 c.close();
                 throw new ConnectException(relay, e instanceof SocketTimeoutException
@@ -562,7 +603,7 @@ public final class LmtpClient implements Closeable {
             return readReply();
         }
 
-        /** Reads one possibly multi-line reply (RFC 5321 section 4.2.1). */
+        /** Reads one possibly multi-line reply (RFC 5321 section 4.2: "250-" on all lines but the last). */
         Reply readReply() throws IOException {
             List<String> lines = new ArrayList<>();
             int code = -1;

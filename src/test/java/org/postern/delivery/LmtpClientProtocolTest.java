@@ -1,6 +1,7 @@
 package org.postern.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -64,7 +65,7 @@ class LmtpClientProtocolTest {
                     String verb = line.split("[ :]", 2)[0].toUpperCase();
                     switch (verb) {
                         case "LHLO" -> {
-                            // RFC 5321 section 4.2.1: "250-" on every line but the last
+                            // RFC 5321 section 4.2: "250-" on every line but the last
                             List<String> lines = new ArrayList<>(List.of("scripted"));
                             lines.addAll(capabilities);
                             StringBuilder r = new StringBuilder();
@@ -154,8 +155,12 @@ class LmtpClientProtocolTest {
     }
 
     private static List<DeliveryResult> deliver(ScriptedServer s, Envelope env, String content) {
+        return deliver(s, env, content, s.destination());
+    }
+
+    private static List<DeliveryResult> deliver(ScriptedServer s, Envelope env, String content, String destination) {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-        try (LmtpClient client = new LmtpClient(s.destination(), "mx.example.net", TIMEOUT, TIMEOUT)) {
+        try (LmtpClient client = new LmtpClient(destination, "mx.example.net", TIMEOUT, TIMEOUT)) {
             return client.deliver(env, "X-Trace: 1\r\n".getBytes(StandardCharsets.US_ASCII),
                     new ByteArrayInputStream(bytes), bytes.length);
         }
@@ -258,5 +263,27 @@ class LmtpClientProtocolTest {
         assertThat(results.get(1).status()).isEqualTo(Status.DEFERRED);
         assertThat(results.get(1).text()).isEqualTo("lost connection with 127.0.0.1[127.0.0.1]:"
                 + server.socket.getLocalPort() + " while sending end of data -- message may be sent more than once");
+    }
+
+    @Test
+    void badDestinationsAndAddressesAreRejectedUpFront() {
+        for (String bad : List.of("unix:", "inet:127.0.0.1:x", "inet:127.0.0.1:0", "inet::24", "host:70000")) {
+            assertThatThrownBy(() -> new LmtpClient(bad, "h", TIMEOUT, TIMEOUT))
+                    .as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> Envelope.of("s@x", List.of("a@x>\r\nRSET")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void defaultPortAndBracketedAddress() throws Exception {
+        // destinations parse without connecting; the relay shows host[address]:port
+        server = new ScriptedServer();
+        server.mailReply = "550 5.7.1 no";
+        String dest = "[127.0.0.1]:" + server.socket.getLocalPort();
+        DeliveryResult r = deliver(server, Envelope.of("s@x", List.of("a@x")), "x\r\n", dest).getFirst();
+        server.awaitDone();
+        assertThat(r.relay()).isEqualTo("127.0.0.1[127.0.0.1]:" + server.socket.getLocalPort());
+        assertThat(r.status()).isEqualTo(Status.BOUNCED);
     }
 }
