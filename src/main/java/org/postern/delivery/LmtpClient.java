@@ -131,9 +131,8 @@ public final class LmtpClient implements Closeable {
             return List.of();
         }
         DeliveryResult[] results = new DeliveryResult[rcpts.size()];
-        Stage stage = Stage.CONNECT;
         try {
-            stage = ready();
+            ready();
             transaction(envelope, prependedHeaders, content, prependedHeaders.length + size, results);
         } catch (Failure f) {
             if (!f.sessionUsable) {
@@ -146,7 +145,7 @@ public final class LmtpClient implements Closeable {
                     "error reading message content: " + message(e.getCause()), relayOrNone()));
         } catch (IOException e) {
             String relay = relayOrNone();
-            Stage at = connection == null ? stage : connection.stage;
+            Stage at = connection == null ? Stage.CONNECT : connection.stage;
             dropConnection();
             fillMissing(results, rcpts, lost(e, at, relay));
         }
@@ -170,15 +169,15 @@ public final class LmtpClient implements Closeable {
         }
     }
 
-    /** Connects and greets, or resets a kept connection; returns the stage reached. */
-    private Stage ready() throws IOException, Failure {
+    /** Connects and greets, or resets a kept connection (RFC 5321 section 4.1.1.5). */
+    private void ready() throws IOException, Failure {
         if (connection != null) {
             try {
                 connection.stage = Stage.RSET;
                 connection.command("RSET");
                 connection.flush();
                 if (connection.readReply().code / 100 == 2) {
-                    return Stage.RSET;
+                    return;
                 }
             } catch (IOException e) {
                 // fall through: open a fresh connection
@@ -205,7 +204,6 @@ public final class LmtpClient implements Closeable {
             String[] words = lhlo.lines.get(i).trim().split("\\s+", 2);
             c.capabilities.put(words[0].toUpperCase(Locale.ROOT), words.length > 1 ? words[1] : "");
         }
-        return Stage.LHLO;
     }
 
     private void transaction(Envelope env, byte[] prepended, InputStream content, long size,
