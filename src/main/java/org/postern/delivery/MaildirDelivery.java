@@ -36,6 +36,8 @@ import org.postern.delivery.DeliveryResult.Status;
  * {@code 4.3.1} when the disk is full) on any I/O failure, after removing the partial file;
  * bounced ({@code 5.2.2}) when the message is larger than the configured limit (Postfix's
  * {@code virtual_mailbox_limit}, which for Maildir limits the size of one message file).
+ * If only the final flush of {@code new/} fails, the message is already visible and the result
+ * is still deferred: a retry may then deliver it twice, which is better than losing it.
  * Folder ownership is not changed: the files belong to the user this process runs as.
  *
  * <p>Instances are immutable and safe for concurrent use.
