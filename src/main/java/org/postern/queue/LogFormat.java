@@ -9,7 +9,8 @@ import java.util.zip.CRC32C;
 /**
  * The record format of spool log segments, and the changes records carry.
  *
- * <p>A segment is a sequence of records, each:
+ * <p>A segment starts with 16 bytes: the magic {@code "PSPOOL01"} and a random 64-bit salt
+ * chosen when the segment is created. Then come records, each:
  *
  * <pre>
  * offset  size  field
@@ -20,7 +21,7 @@ import java.util.zip.CRC32C;
  *  8      4     metaLength
  * 12      8     bodyLength (content bytes; 0 except for message records)
  * 20      4     bodyCrc: CRC32C of the body
- * 24      4     headerCrc: CRC32C of bytes 0..23
+ * 24      4     headerCrc: CRC32C of the segment's salt (8 bytes) followed by bytes 0..23
  * 28      m     meta: an {@link EnvelopeCodec} envelope, or a change (see {@link #encodeChange})
  * 28+m    4     metaCrc: CRC32C of meta
  * 32+m    b     body: the message content, byte for byte as received
@@ -30,10 +31,14 @@ import java.util.zip.CRC32C;
  * lengths before it uses them (to skip a damaged body, or to resynchronise after garbage).
  * The body checksum is computed by the session while it streams the content, so the committer
  * never has to read a message to log it. A record counts only when all three checksums match:
- * a torn write can never surface as a partial message.
+ * a torn write can never surface as a partial message. The salt makes a record valid only in
+ * the segment it was written for: a message body that happens to (or is crafted to) contain
+ * record bytes cannot pass as a record when recovery searches past damage.
  */
 final class LogFormat {
 
+    static final long SEGMENT_MAGIC = 0x5053504F4F4C3031L; // "PSPOOL01"
+    static final int SEGMENT_HEADER = 16;
     static final int MAGIC = 0x50535231;
     static final int HEADER = 28;
     static final int OVERHEAD = HEADER + 4;
@@ -132,12 +137,38 @@ final class LogFormat {
         ByteBuffer buf = ByteBuffer.allocate(OVERHEAD + meta.length + (body == null ? 0 : bodyInMemory));
         buf.putInt(MAGIC).put((byte) type(change)).put((byte) flags).putShort((short) 0)
                 .putInt(meta.length).putLong(bodyLength).putInt(bodyCrc);
-        buf.putInt(crc(buf.array(), 0, 24));
+        buf.putInt(0); // the header CRC depends on the segment; see seal()
         buf.put(meta).putInt(crc(meta, 0, meta.length));
         if (body != null) {
             buf.put(body, 0, bodyInMemory);
         }
         return buf.flip();
+    }
+
+    /** Sets the header CRC of an encoded record for the segment with this salt. */
+    static void seal(ByteBuffer record, long salt) {
+        record.putInt(24, headerCrc(salt, record.array()));
+    }
+
+    private static int headerCrc(long salt, byte[] header) {
+        CRC32C c = new CRC32C();
+        c.update(ByteBuffer.allocate(8).putLong(0, salt));
+        c.update(header, 0, 24);
+        return (int) c.getValue();
+    }
+
+    /** The first bytes of a new segment. */
+    static ByteBuffer segmentHeader(long salt) {
+        return ByteBuffer.allocate(SEGMENT_HEADER).putLong(SEGMENT_MAGIC).putLong(salt).flip();
+    }
+
+    /** The salt of a segment, or null when its header is missing or not ours. */
+    static Long readSalt(FileChannel ch) throws IOException {
+        if (ch.size() < SEGMENT_HEADER) {
+            return null;
+        }
+        ByteBuffer h = readFully(ch, 0, SEGMENT_HEADER);
+        return h.getLong(0) == SEGMENT_MAGIC ? h.getLong(8) : null;
     }
 
     static int crc(byte[] b, int off, int len) {
@@ -158,12 +189,12 @@ final class LogFormat {
      * Reads and fully verifies the record at {@code pos}, or returns null when there is no
      * valid record there (torn, damaged, or not a record at all).
      */
-    static Scanned readAt(FileChannel ch, long pos, long size) throws IOException {
+    static Scanned readAt(FileChannel ch, long salt, long pos, long size) throws IOException {
         if (size - pos < OVERHEAD) {
             return null;
         }
         ByteBuffer h = readFully(ch, pos, HEADER);
-        if (h.getInt(0) != MAGIC || h.getInt(24) != crc(h.array(), 0, 24)) {
+        if (h.getInt(0) != MAGIC || h.getInt(24) != headerCrc(salt, h.array())) {
             return null;
         }
         int type = h.get(4);
@@ -191,13 +222,13 @@ final class LogFormat {
      * The position of the next valid record after {@code from}, or -1. Used after a damaged
      * record to tell a torn tail (nothing valid follows) from damage in the middle.
      */
-    static long resync(FileChannel ch, long from, long size) throws IOException {
+    static long resync(FileChannel ch, long salt, long from, long size) throws IOException {
         ByteBuffer window = ByteBuffer.allocate(64 * 1024);
         for (long base = from; base <= size - OVERHEAD; base += window.capacity() - 3) {
             window.clear();
             int n = ch.read(window, base);
             for (int i = 0; i + 4 <= n; i++) {
-                if (window.getInt(i) == MAGIC && readAt(ch, base + i, size) != null) {
+                if (window.getInt(i) == MAGIC && readAt(ch, salt, base + i, size) != null) {
                     return base + i;
                 }
             }

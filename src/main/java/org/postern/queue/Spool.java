@@ -11,7 +11,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +37,7 @@ import org.slf4j.Logger;
  * DIR/incoming/ID       content of a message being received that outgrew memory; never fsync'd,
  *                       never visible; whatever is here at open is deleted
  * DIR/log/NNNN.seg      log segments (16 hex digits, increasing), records as in {@link LogFormat}
+ * DIR/log/NNNN.seg.damaged  a segment whose header is unreadable, set aside for a human
  * </pre>
  *
  * <h2>Group commit</h2>
@@ -67,6 +70,7 @@ import org.slf4j.Logger;
 public final class Spool implements Closeable {
 
     static final Logger LOG = MailLog.logger("queue");
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
      * Tunables.
@@ -76,6 +80,12 @@ public final class Spool implements Closeable {
      */
     public record Options(long segmentBytes, int memoryBytes) {
         public static final Options DEFAULT = new Options(64L << 20, 256 << 10);
+
+        public Options {
+            if (segmentBytes < 4096 || memoryBytes < 0) {
+                throw new IllegalArgumentException("segmentBytes must be >= 4096, memoryBytes >= 0");
+            }
+        }
     }
 
     /** One log append waiting for the committer; {@code change == null} tells it to stop. */
@@ -126,17 +136,23 @@ public final class Spool implements Closeable {
     private final Object submitLock = new Object();
     private final Thread committer;
     private FileChannel active;
+    private long activeSalt;
     private long activeNumber;
     private long activePos;
     private final ByteBuffer copyBuffer = ByteBuffer.allocateDirect(256 << 10);
 
     private volatile boolean closed;
+    private volatile long fsyncs; // for the benchmark: messages per fsync shows the batching
     private volatile IOException broken;
 
     private Spool(Path dir, Options options) throws IOException {
         this.options = options;
         this.logDir = Files.createDirectories(dir.resolve("log"));
         this.incomingDir = Files.createDirectories(dir.resolve("incoming"));
+        fsyncDirectory(dir); // so that log/ itself survives a crash right after the first commit
+        if (dir.toAbsolutePath().getParent() != null) {
+            fsyncDirectory(dir.toAbsolutePath().getParent());
+        }
         this.lockFile = FileChannel.open(dir.resolve("spool.lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
         try {
@@ -322,7 +338,8 @@ public final class Spool implements Closeable {
     /**
      * Calls {@code listener} for each message that becomes ready for delivery: newly committed
      * (not on hold) or released. It runs on the committer thread, after the commit is durable,
-     * so it must only hand the entry off (e.g. to a queue), never block.
+     * so it must only hand the entry off (e.g. to a queue), never block, and never call back
+     * into methods of this spool that write (the committer would wait for itself).
      */
     public void addListener(Consumer<SpoolEntry> listener) {
         listeners.add(listener);
@@ -344,6 +361,11 @@ public final class Spool implements Closeable {
             Thread.currentThread().interrupt();
         }
         lockFile.close();
+    }
+
+    /** Log fsyncs so far (written by the committer only). */
+    long fsyncCount() {
+        return fsyncs;
     }
 
     // ---- the committer ---------------------------------------------------------------------
@@ -425,6 +447,7 @@ public final class Spool implements Closeable {
             for (int i = 0; i < batch.size(); i++) {
                 Op op = batch.get(i);
                 starts[i] = pos;
+                LogFormat.seal(op.record(), activeSalt);
                 ByteBuffer rec = op.record().duplicate();
                 while (rec.hasRemaining()) {
                     pos += active.write(rec, pos);
@@ -434,6 +457,7 @@ public final class Spool implements Closeable {
                 }
             }
             active.force(false);
+            fsyncs++;
             activePos = pos;
             return starts;
         } catch (IOException e) {
@@ -517,6 +541,12 @@ public final class Spool implements Closeable {
         Path path = segmentPath(number);
         FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
+        long salt = RANDOM.nextLong();
+        ByteBuffer header = LogFormat.segmentHeader(salt);
+        while (header.hasRemaining()) {
+            ch.write(header);
+        }
+        ch.force(false);
         fsyncDirectory(logDir); // the new name must be durable before any record in it counts
         synchronized (this) {
             segments.put(number, new Segment(number, path));
@@ -525,8 +555,9 @@ public final class Spool implements Closeable {
             active.close();
         }
         active = ch;
+        activeSalt = salt;
         activeNumber = number;
-        activePos = 0;
+        activePos = LogFormat.SEGMENT_HEADER;
     }
 
     /** Rotates a full segment, then frees segments from the oldest on while that is cheap. */
@@ -605,7 +636,6 @@ public final class Spool implements Closeable {
             }
         }
         for (var seg : found.entrySet()) {
-            segments.put(seg.getKey(), new Segment(seg.getKey(), seg.getValue()));
             replay(seg.getKey(), seg.getValue());
         }
         if (!index.isEmpty()) {
@@ -613,14 +643,30 @@ public final class Spool implements Closeable {
         }
     }
 
+    /** Applies a segment's records, cutting off a torn tail; sets aside a segment not ours. */
     private void replay(long number, Path path) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            Long salt = LogFormat.readSalt(ch);
             long size = ch.size();
-            long pos = 0;
+            if (salt == null && size < LogFormat.SEGMENT_HEADER) {
+                // Created just before a crash: its header (and so any record) was never synced.
+                segments.put(number, new Segment(number, path));
+                return;
+            }
+            if (salt == null) {
+                LOG.error("spool: {}: not a spool segment; moved aside, its messages are not loaded",
+                        path.getFileName());
+                ch.close();
+                Files.move(path, path.resolveSibling(path.getFileName() + ".damaged"),
+                        StandardCopyOption.ATOMIC_MOVE);
+                return;
+            }
+            segments.put(number, new Segment(number, path));
+            long pos = LogFormat.SEGMENT_HEADER;
             while (pos < size) {
-                LogFormat.Scanned r = LogFormat.readAt(ch, pos, size);
+                LogFormat.Scanned r = LogFormat.readAt(ch, salt, pos, size);
                 if (r == null) {
-                    long next = LogFormat.resync(ch, pos + 1, size);
+                    long next = LogFormat.resync(ch, salt, pos + 1, size);
                     if (next < 0) {
                         // Only an unacknowledged batch can end like this: its callers never
                         // returned, so cutting it off loses nothing that was promised.

@@ -41,6 +41,7 @@ class SpoolCrashTest {
     final Map<String, byte[]> bodies = new LinkedHashMap<>();
     final List<LogFormat.Scanned> records = new ArrayList<>();
     final List<LogFormat.Change> changes = new ArrayList<>();
+    long salt;
 
     @BeforeEach
     void writeALog() throws IOException {
@@ -60,8 +61,9 @@ class SpoolCrashTest {
         }
         try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
             long size = ch.size();
-            for (long pos = 0; pos < size; ) {
-                LogFormat.Scanned r = LogFormat.readAt(ch, pos, size);
+            salt = LogFormat.readSalt(ch);
+            for (long pos = LogFormat.SEGMENT_HEADER; pos < size; ) {
+                LogFormat.Scanned r = LogFormat.readAt(ch, salt, pos, size);
                 records.add(r);
                 changes.add(LogFormat.decodeChange(r.type(), r.flags(), r.meta()));
                 pos = r.end();
@@ -79,7 +81,7 @@ class SpoolCrashTest {
 
     @Test
     void everyCutThroughTheLogRecoversExactlyTheCompleteRecords() throws IOException {
-        TreeSet<Long> cuts = new TreeSet<>();
+        TreeSet<Long> cuts = new TreeSet<>(List.of(0L, 8L, 15L)); // torn segment header
         for (LogFormat.Scanned r : records) {
             long s = r.start();
             cuts.addAll(List.of(s, s + 1, s + 4, s + 27, s + 28, s + 31, r.bodyPos() - 1, r.bodyPos(),
@@ -103,7 +105,7 @@ class SpoolCrashTest {
         // A torn append: the first half of a real record, then stale bytes.
         byte[] all = Files.readAllBytes(seg);
         LogFormat.Scanned first = records.getFirst();
-        byte[] torn = Arrays.copyOfRange(all, 0, (int) (first.end() / 2));
+        byte[] torn = Arrays.copyOfRange(all, (int) first.start(), (int) (first.end() / 2));
         Files.write(seg, torn, StandardOpenOption.APPEND);
         Files.write(seg, content(9, 777), StandardOpenOption.APPEND);
         checkRecovered(run, length, Map.of());
@@ -128,6 +130,40 @@ class SpoolCrashTest {
             flipByte(run.resolve("log").resolve(segment.getFileName()), spot);
             checkRecovered(run, Long.MAX_VALUE, Map.of(id, true));
         }
+    }
+
+    @Test
+    void recordBytesInsideABodyNeverPassAsARecord() throws IOException {
+        // A message whose body is a copy of the log's own records (as a BINARYMIME body could
+        // be), then a crash that tears that message's header. Searching past the damage must
+        // not find the embedded records: they were sealed for another segment.
+        Path run = tmp.resolve("embedded");
+        byte[] log = Files.readAllBytes(segment);
+        byte[] embedded = Arrays.copyOfRange(log, LogFormat.SEGMENT_HEADER, log.length);
+        String carrier;
+        try (Spool spool = Spool.open(run, OPTIONS)) {
+            carrier = store(spool, embedded, "a@x");
+        }
+        Path seg;
+        try (Stream<Path> files = Files.list(run.resolve("log"))) {
+            seg = files.filter(f -> f.toFile().length() > LogFormat.SEGMENT_HEADER).findFirst().orElseThrow();
+        }
+        flipByte(seg, LogFormat.SEGMENT_HEADER + 9); // the carrier's metaLength
+        try (Spool spool = Spool.open(run, OPTIONS)) {
+            assertThat(spool.list()).isEmpty();
+            assertThat(spool.get(carrier)).isEmpty();
+        }
+    }
+
+    @Test
+    void aSegmentWithADamagedHeaderIsSetAsideNotDeleted() throws IOException {
+        Path run = copy("badheader");
+        Path seg = run.resolve("log").resolve(segment.getFileName());
+        flipByte(seg, 2);
+        try (Spool spool = Spool.open(run, OPTIONS)) {
+            assertThat(spool.list()).isEmpty();
+        }
+        assertThat(run.resolve("log").resolve(segment.getFileName() + ".damaged")).exists();
     }
 
     /** Opens {@code run} and compares it with a replay of the records ending at or before {@code cut}. */
@@ -165,9 +201,10 @@ class SpoolCrashTest {
         try (Stream<Path> files = Files.list(run.resolve("log"))) {
             for (Path f : files.toList()) {
                 try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                    long pos = 0;
+                    long salt = LogFormat.readSalt(ch);
+                    long pos = LogFormat.SEGMENT_HEADER;
                     while (pos < ch.size()) {
-                        LogFormat.Scanned r = LogFormat.readAt(ch, pos, ch.size());
+                        LogFormat.Scanned r = LogFormat.readAt(ch, salt, pos, ch.size());
                         assertThat(r).as("%s at %d", f, pos).isNotNull();
                         pos = r.end();
                     }
