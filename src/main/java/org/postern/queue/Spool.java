@@ -167,13 +167,15 @@ public final class Spool implements Closeable {
         }
         try {
             clearIncoming();
-            recover();
-            startSegment(segments.isEmpty() ? 1 : segments.lastKey() + 1);
-            maintain();
+            startSegment(recover() + 1);
         } catch (IOException | RuntimeException e) {
+            if (active != null) {
+                active.close();
+            }
             lockFile.close();
             throw e;
         }
+        maintainQuietly();
         committer = Thread.ofPlatform().name("spool-committer").daemon().start(this::commitLoop);
     }
 
@@ -426,6 +428,10 @@ public final class Spool implements Closeable {
                 }
             }
         }
+        maintainQuietly();
+    }
+
+    private void maintainQuietly() {
         try {
             maintain();
         } catch (IOException e) {
@@ -623,8 +629,8 @@ public final class Spool implements Closeable {
         }
     }
 
-    /** Replays every segment in order to rebuild the index. */
-    private void recover() throws IOException {
+    /** Replays every segment in order to rebuild the index; returns the highest segment number. */
+    private long recover() throws IOException {
         TreeMap<Long, Path> found = new TreeMap<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(logDir, "*.seg")) {
             for (Path f : files) {
@@ -642,6 +648,7 @@ public final class Spool implements Closeable {
         if (!index.isEmpty()) {
             LOG.info("spool: {} messages in {} segments", index.size(), found.size());
         }
+        return found.isEmpty() ? 0 : found.lastKey();
     }
 
     /** Applies a segment's records, cutting off a torn tail; sets aside a segment not ours. */
