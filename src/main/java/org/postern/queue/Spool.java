@@ -70,7 +70,7 @@ import org.slf4j.Logger;
  */
 public final class Spool implements Closeable {
 
-    static final Logger LOG = MailLog.logger("queue");
+    static final Logger LOG = MailLog.logger("qmgr"); // Postfix logs "ID: removed" as qmgr
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**

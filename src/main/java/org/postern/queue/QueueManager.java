@@ -1,0 +1,262 @@
+package org.postern.queue;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.postern.log.MailLog;
+import org.slf4j.Logger;
+
+/**
+ * The queue manager (Postfix's qmgr): takes committed messages from the {@link Spool}, routes
+ * each recipient, hands them to transports, records the outcome durably and retries deferred
+ * recipients with backoff.
+ *
+ * <ul>
+ *   <li>New messages are delivered as soon as they are committed; deferred ones are looked at
+ *       every {@code queue_run_delay}.</li>
+ *   <li>Recipients with the same route go to the transport together, at most
+ *       {@code default_destination_recipient_limit} at a time; at most
+ *       {@code default_destination_concurrency_limit} deliveries run per destination.</li>
+ *   <li>A deferred recipient waits its message's age, but at least {@code minimal_backoff_time}
+ *       and at most {@code maximal_backoff_time}, so retries thin out as a message ages.</li>
+ *   <li>A recipient still deferred after {@code maximal_queue_lifetime} ({@code
+ *       bounce_queue_lifetime} for bounces, i.e. the null sender) is bounced as expired.</li>
+ * </ul>
+ * Each outcome is logged as Postfix's delivery agents log it:
+ * {@code ID: to=<a@b>, relay=virtual, delay=0.1, delays=0.05/0/0/0.05, dsn=2.0.0, status=sent (...)}.
+ */
+public final class QueueManager implements AutoCloseable {
+
+    /**
+     * Scheduling parameters, by their Postfix names.
+     */
+    public record Options(Duration queueRunDelay, Duration minimalBackoff, Duration maximalBackoff,
+                          Duration maximalQueueLifetime, Duration bounceQueueLifetime,
+                          int destinationConcurrency, int destinationRecipientLimit) {
+        public static final Options DEFAULT = new Options(Duration.ofSeconds(300), Duration.ofSeconds(300),
+                Duration.ofSeconds(4000), Duration.ofDays(5), Duration.ofDays(5), 20, 50);
+    }
+
+    private static final Logger QMGR = MailLog.logger("qmgr");
+
+    private final Spool spool;
+    private final Router router;
+    private final Map<String, Transport> transports;
+    private final Options options;
+    private final Clock clock;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Map<Router.Route, Semaphore> destinations = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("delivery-", 0).factory());
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("qmgr-timer").daemon().factory());
+
+    public QueueManager(Spool spool, Router router, Map<String, Transport> transports, Options options, Clock clock) {
+        this.spool = spool;
+        this.router = router;
+        this.transports = Map.copyOf(transports);
+        this.options = options;
+        this.clock = clock;
+    }
+
+    /** Starts delivering: what is queued now, every new message, and deferred ones when due. */
+    public void start() {
+        spool.addListener(entry -> submit(entry.queueId()));
+        long period = Math.max(1, options.queueRunDelay().toMillis());
+        timer.scheduleWithFixedDelay(this::scanDue, 0, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Looks at every message that is due now (also used by {@code queue flush}). */
+    public void scanDue() {
+        try {
+            for (SpoolEntry entry : spool.pending(clock.instant())) {
+                submit(entry.queueId());
+            }
+        } catch (RuntimeException e) {
+            QMGR.error("queue scan failed: {}", e.toString());
+        }
+    }
+
+    /** Schedules one message for delivery unless it is already being delivered. */
+    public void submit(String queueId) {
+        if (inFlight.add(queueId)) {
+            try {
+                workers.execute(() -> {
+                    try {
+                        deliver(queueId);
+                    } finally {
+                        inFlight.remove(queueId);
+                    }
+                });
+            } catch (RuntimeException rejected) {   // shutting down
+                inFlight.remove(queueId);
+            }
+        }
+    }
+
+    /** True while no delivery is running (for tests and a graceful stop). */
+    public boolean idle() {
+        return inFlight.isEmpty();
+    }
+
+    private void deliver(String queueId) {
+        SpoolEntry entry = spool.get(queueId).orElse(null);
+        if (entry == null || entry.held()) {
+            return;
+        }
+        Envelope envelope = entry.envelope();
+        Instant now = clock.instant();
+        Map<Router.Route, List<Recipient>> groups = new LinkedHashMap<>();
+        for (Recipient r : envelope.recipients()) {
+            boolean due = r.status() == Recipient.Status.PENDING
+                    || r.status() == Recipient.Status.DEFERRED && (r.nextAttempt() == null || !r.nextAttempt().isAfter(now));
+            if (!due) {
+                continue;
+            }
+            try {
+                groups.computeIfAbsent(router.route(r.address()), k -> new ArrayList<>()).add(r);
+            } catch (Router.RouteException e) {
+                record(envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
+                        "address resolver failure: " + e.getMessage(), "none"), "qmgr", now, now);
+            }
+        }
+        for (Map.Entry<Router.Route, List<Recipient>> group : groups.entrySet()) {
+            List<Recipient> recipients = group.getValue();
+            int limit = Math.max(1, options.destinationRecipientLimit());
+            for (int i = 0; i < recipients.size(); i += limit) {
+                deliverBatch(envelope, group.getKey(), recipients.subList(i, Math.min(recipients.size(), i + limit)));
+            }
+        }
+    }
+
+    private void deliverBatch(Envelope envelope, Router.Route route, List<Recipient> batch) {
+        Transport transport = transports.get(route.transport());
+        Instant start = clock.instant();
+        if (transport == null) {
+            for (Recipient r : batch) {
+                record(envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
+                        "mail transport unavailable: no transport " + route.transport() + " in this version of Postern",
+                        "none"), route.transport(), start, start);
+            }
+            return;
+        }
+        Semaphore slots = destinations.computeIfAbsent(route, k -> new Semaphore(Math.max(1, options.destinationConcurrency())));
+        List<Transport.Delivery> results;
+        try {
+            slots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        Instant started;
+        try {
+            started = clock.instant();
+            results = transport.deliver(envelope, () -> spool.open(envelope.queueId()).content(), route.nexthop(), batch);
+        } catch (RuntimeException e) {
+            QMGR.error("{}: transport {} failed: {}", envelope.queueId(), route.transport(), e.toString());
+            started = start;
+            List<Transport.Delivery> failed = new ArrayList<>();
+            for (Recipient r : batch) {
+                failed.add(new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
+                        "unknown mail transport error", "none"));
+            }
+            results = failed;
+        } finally {
+            slots.release();
+        }
+        for (Transport.Delivery d : results) {
+            record(envelope, d, route.transport(), start, started);
+        }
+    }
+
+    /** Makes one outcome durable and logs it; applies expiry to deferrals. */
+    private void record(Envelope envelope, Transport.Delivery d, String service, Instant start, Instant started) {
+        Instant now = clock.instant();
+        Duration age = Duration.between(envelope.arrival(), now);
+        Duration lifetime = envelope.sender().isEmpty() ? options.bounceQueueLifetime() : options.maximalQueueLifetime();
+        String status;
+        String text = d.text();
+        try {
+            switch (d.status()) {
+                case DELIVERED -> {
+                    spool.markDelivered(envelope.queueId(), d.recipient(), text);
+                    status = "sent";
+                }
+                case BOUNCED -> {
+                    spool.markBounced(envelope.queueId(), d.recipient(), text);
+                    status = "bounced";
+                }
+                default -> {
+                    if (age.compareTo(lifetime) >= 0) {
+                        spool.markBounced(envelope.queueId(), d.recipient(), text);
+                        status = "expired, returned to sender";
+                    } else {
+                        Duration backoff = clamp(age, options.minimalBackoff(), options.maximalBackoff());
+                        spool.markDeferred(envelope.queueId(), d.recipient(), now.plus(backoff), text);
+                        status = "deferred";
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // Not recorded: the recipient stays as it was and is tried again (a possible duplicate, never a loss).
+            QMGR.error("{}: cannot record delivery status of <{}>: {}", envelope.queueId(), d.recipient(), e.toString());
+            return;
+        }
+        Logger log = MailLog.logger(service);
+        String orig = envelope.recipients().stream().filter(r -> r.address().equals(d.recipient()))
+                .map(Recipient::orcpt).filter(o -> o != null && o.regionMatches(true, 0, "rfc822;", 0, 7))
+                .map(o -> o.substring(7)).filter(o -> !o.equalsIgnoreCase(d.recipient())).findFirst().orElse(null);
+        log.info("{}: to=<{}>,{} relay={}, delay={}, delays={}/{}/0/{}, dsn={}, status={} ({})",
+                envelope.queueId(), d.recipient(), orig == null ? "" : " orig_to=<" + orig + ">", d.relay(),
+                seconds(Duration.between(envelope.arrival(), now)),
+                seconds(Duration.between(envelope.arrival(), start)), seconds(Duration.between(start, started)),
+                seconds(Duration.between(started, now)), d.dsn(), status, text);
+    }
+
+    private static Duration clamp(Duration value, Duration min, Duration max) {
+        return value.compareTo(min) < 0 ? min : value.compareTo(max) > 0 ? max : value;
+    }
+
+    /** Postfix's delay format: seconds with up to two significant decimals ("0.02", "1.3", "12"). */
+    static String seconds(Duration d) {
+        double s = Math.max(0, d.toNanos() / 1e9);
+        if (s >= 10) {
+            return Long.toString(Math.round(s));
+        }
+        if (s >= 1) {
+            return trim(String.format(Locale.ROOT, "%.1f", s));
+        }
+        return s < 0.01 ? "0" : trim(String.format(Locale.ROOT, "%.2f", s));
+    }
+
+    private static String trim(String s) {
+        return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            workers.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package org.postern.queue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * A delivery agent as the queue manager sees it: Postfix's {@code virtual}, {@code lmtp},
+ * {@code smtp}, {@code discard}, {@code error}. Implementations live in the delivery package.
+ */
+public interface Transport {
+
+    /**
+     * Delivers one message to recipients that all go to the same next hop. Returns one result per
+     * recipient, in the same order. Delivery failures are results, never exceptions.
+     *
+     * @param nexthop the destination part of the route (a socket for lmtp, a mailbox base for
+     *                virtual, a host for smtp); may be empty
+     */
+    List<Delivery> deliver(Envelope envelope, Content content, String nexthop, List<Recipient> recipients);
+
+    /** The message content; each call to {@link #open()} starts again at the first byte. */
+    @FunctionalInterface
+    interface Content {
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * The outcome for one recipient.
+     *
+     * @param status DELIVERED, DEFERRED or BOUNCED
+     * @param dsn    the enhanced status code (RFC 3463), e.g. {@code 2.0.0}
+     * @param text   what Postfix prints in {@code status=sent (TEXT)}
+     * @param relay  what Postfix prints in {@code relay=}, e.g. {@code virtual} or {@code host[addr]:port}
+     */
+    record Delivery(String recipient, Recipient.Status status, String dsn, String text, String relay) {
+    }
+}
