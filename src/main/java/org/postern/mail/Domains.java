@@ -69,11 +69,16 @@ public final class Domains {
      * removed), or -1 when it is not a valid name.
      */
     static int hostnameDots(byte[] b, int off, int len, boolean allowUtf8) {
+        return hostnameDots(b, off, len, allowUtf8, MAX_NAME_LENGTH);
+    }
+
+    /** As {@link #hostnameDots(byte[], int, int, boolean)} with a chosen total length limit. */
+    static int hostnameDots(byte[] b, int off, int len, boolean allowUtf8, int maxLength) {
         // Postfix removes one trailing dot but not two.
         if (len > 1 && b[off + len - 1] == '.' && b[off + len - 2] != '.') {
             len--;
         }
-        if (len == 0 || len > MAX_NAME_LENGTH) {
+        if (len == 0 || len > maxLength) {
             return -1;
         }
         int end = off + len;

@@ -295,7 +295,8 @@ public final class MailAddress {
             String s = text != null ? text : new String(b, from, to - from, StandardCharsets.ISO_8859_1);
             return Domains.literalBytes(s, 1, s.length() - 1) != null;
         }
-        return Domains.hostnameDots(b, from, to - from, allowUtf8) >= 0;
+        // The total length is judged by lengthProblem(), not here.
+        return Domains.hostnameDots(b, from, to - from, allowUtf8, Integer.MAX_VALUE) >= 0;
     }
 
     /** The local part, unquoted (a quoted-string's quotes and backslashes removed). Empty for {@code <>}. */
