@@ -12,7 +12,7 @@ import org.postern.smtp.ContentResult.Status;
 class BdatReaderTest {
 
     @Test
-    void readsExactChunksAndLeavesTheNextCommand() throws IOException {
+    void readsExactChunksAndLeavesTheNextCommand() throws Exception {
         byte[] wire = bytes("BDAT 5\r\n.\r\n\nxBDAT 3 LAST\r\nabcQUIT\r\n");
         for (int k = 0; k <= wire.length; k++) {
             CommandReader r = new CommandReader(TestStreams.splitAt(wire, k), 16);
