@@ -111,6 +111,16 @@ public final class Parameters {
         p("dns_servers", HOSTPORT_LIST, "",
                 "DNS resolvers to query, as host[:port] or [ipv6]:port (port 53 if omitted). Empty: the system "
                         + "resolver configuration.");
+        p("postern_connection_limit", INTEGER, "20000",
+                "Maximal number of simultaneous SMTP connections over all listeners; further clients get "
+                        + "421 4.3.2 and are disconnected. Postern serves each connection on a virtual thread, "
+                        + "so this can be far above Postfix's process limit (default_process_limit = 100).");
+        p("postern_sasl_failure_limit", INTEGER, "10",
+                "Failed AUTH attempts from one client IP within postern_sasl_failure_window after which further "
+                        + "AUTH commands from that IP get 454 4.7.0 until the window has passed. 0 disables the limit. "
+                        + "Every failure is also delayed by smtpd_error_sleep_time.");
+        time("postern_sasl_failure_window", "15m", 's',
+                "The window over which postern_sasl_failure_limit counts failed logins.");
         time("postern_shutdown_timeout", "30s", 's',
                 "How long a stop waits for open SMTP sessions to finish before closing them.");
 
@@ -122,6 +132,10 @@ public final class Parameters {
         p("hopcount_limit", INTEGER, "50", "Maximal number of Received: headers before a message is rejected as looping.");
 
         // --- Virtual domains (VIRTUAL_README) ---
+        p("default_transport", STRING, "smtp",
+                "Transport for recipients in no hosted or relay domain (remote delivery).");
+        p("virtual_mailbox_limit", SIZE, "51200000",
+                "Largest message, in bytes, that the virtual transport writes into a Maildir; 0 = no limit.");
         p("virtual_mailbox_domains", DOMAIN_LIST, "postern:domains",
                 "Domains whose mailboxes Postern hosts (the virtual mailbox class). The default reads the domains "
                         + "of Postern's database; Postfix's default is $virtual_mailbox_maps.");
@@ -251,10 +265,14 @@ public final class Parameters {
         p("smtpd_soft_error_limit", INTEGER, "10", "Errors after which each reply is delayed by smtpd_error_sleep_time.");
         time("smtpd_error_sleep_time", "1s", 's', "Delay before an error reply once smtpd_soft_error_limit is reached.");
         p("smtpd_junk_command_limit", INTEGER, "100", "Maximal number of NOOP, VRFY, ETRN or RSET commands per session.");
-        p("disable_vrfy_command", BOOLEAN, "no", "Disable the VRFY command.");
+        p("disable_vrfy_command", BOOLEAN, "yes",
+                "Disable the VRFY command. Postfix defaults to no; Postern to yes, because VRFY lets strangers "
+                        + "probe which addresses exist.");
         p("smtpd_discard_ehlo_keywords", LIST, "",
                 "EHLO keywords not to announce (e.g. silent-discard, pipelining, chunking).");
         p("smtpd_authorized_xclient_hosts", NETWORK_LIST, "", "Clients allowed to use the XCLIENT command.");
+        p("smtpd_forbid_bare_newline_reject_code", INTEGER, "550",
+                "The reply code when smtpd_forbid_bare_newline = reject refuses a line that ends in a bare LF.");
         choice("smtpd_forbid_bare_newline", "normalize", List.of("normalize", "yes", "reject", "no"),
                 "Handling of a bare LF in SMTP commands and message data (SMTP smuggling defence): normalize "
                         + "(or yes) accepts a bare LF in data as end of line but rejects it in commands, reject "
@@ -281,7 +299,9 @@ public final class Parameters {
         p("smtpd_tls_wrappermode", BOOLEAN, "no", "Start TLS at connect (implicit TLS, port 465) instead of STARTTLS.");
         p("smtpd_tls_auth_only", BOOLEAN, "no", "Offer AUTH only after TLS is active.");
         p("smtpd_tls_loglevel", INTEGER, "0", "TLS logging: 0 none, 1 summary, 2 negotiation.");
-        p("smtpd_tls_received_header", BOOLEAN, "no", "Record TLS protocol and cipher in the Received: header.");
+        p("smtpd_tls_received_header", BOOLEAN, "yes",
+                "Record the TLS protocol and cipher in the Received: header. Postfix defaults to no; Postern "
+                        + "records them by default, since they tell the recipient how the message travelled.");
         p("smtpd_tls_ask_ccert", BOOLEAN, "no", "Ask clients for a certificate.");
         p("smtpd_tls_req_ccert", BOOLEAN, "no", "Require a verified client certificate (with level encrypt).");
         p("smtpd_tls_CAfile", STRING, "", "PEM file of CA certificates for verifying client certificates.");

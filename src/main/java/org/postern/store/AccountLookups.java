@@ -25,6 +25,8 @@ public interface AccountLookups {
     /**
      * Destinations of an alias source, which is a full address or a catch-all {@code @domain};
      * empty list when there is none. Exact key only: the caller does Postfix's search order.
+     * An enabled mailbox without alias rows returns itself, so that a catch-all only catches
+     * addresses that do not exist (Postfix keeps a self-reference and stops expanding it).
      */
     List<String> aliasDestinations(String source) throws StoreException;
 

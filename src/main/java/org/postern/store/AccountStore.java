@@ -293,8 +293,17 @@ public final class AccountStore implements AccountLookups {
     @Override
     public List<String> aliasDestinations(String source) throws StoreException {
         String s = Names.key(source);
-        return read("look up alias " + s, c -> query(c,
-                "SELECT destination FROM aliases WHERE source = ? ORDER BY destination", r -> r.getString(1), s));
+        // An enabled mailbox without alias rows is its own alias. Under Postfix's expansion rules
+        // (a self-reference is kept and not expanded again) this makes a catch-all "@domain"
+        // apply only to addresses that do not exist, which is what a catch-all is meant to be.
+        return read("look up alias " + s, c -> {
+            List<String> rows = query(c,
+                    "SELECT destination FROM aliases WHERE source = ? ORDER BY destination", r -> r.getString(1), s);
+            if (rows.isEmpty() && !s.startsWith("@")) {
+                return query(c, "SELECT address FROM mailboxes WHERE address = ? AND enabled", r -> r.getString(1), s);
+            }
+            return rows;
+        });
     }
 
     /**

@@ -1,0 +1,26 @@
+package org.postern.server;
+
+import java.time.Clock;
+import java.util.function.Function;
+import org.postern.dns.DnsResolver;
+import org.postern.queue.Spool;
+import org.postern.tls.ServerTls;
+
+/**
+ * The services every SMTP session shares: the spool, TLS material, the authenticator and its
+ * throttle, connection limits, DNS, alias expansion and the per-listener policy.
+ *
+ * @param tls      null when no TLS is possible (then STARTTLS is not offered)
+ * @param policies makes the policy of one session from its listener settings
+ */
+public record ServerContext(
+        Spool spool,
+        ServerTls tls,
+        Authenticator authenticator,
+        AuthThrottle authThrottle,
+        ClientLimits limits,
+        DnsResolver dns,
+        AliasExpander aliases,
+        Function<ListenerSettings, SessionPolicy> policies,
+        Clock clock) {
+}

@@ -1,0 +1,233 @@
+package org.postern.server;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.postern.config.Listener;
+import org.postern.log.MailLog;
+import org.slf4j.Logger;
+
+/**
+ * The SMTP listeners: one server socket per listener and bind address, an accept loop each, and
+ * one virtual thread per accepted connection running an {@link SmtpSession}.
+ *
+ * <p>Stop ({@link #stop}) is graceful: the sockets stop accepting, open sessions get until the
+ * deadline to finish, then their connections are closed; a session cut off in the middle of a
+ * message aborts it (nothing half-accepted is left in the spool).
+ */
+public final class SmtpServer implements AutoCloseable {
+
+    private static final Logger LOG = MailLog.logger("master");
+
+    /** A listener could not be started; the message names the port and the fix. */
+    public static final class StartException extends Exception {
+        public StartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private record Bound(ServerSocket socket, ListenerSettings settings) {
+    }
+
+    private final ServerContext context;
+    private final List<Bound> bound = new ArrayList<>();
+    private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
+    private final List<Thread> acceptors = new ArrayList<>();
+    private volatile boolean stopping;
+
+    private SmtpServer(ServerContext context) {
+        this.context = context;
+    }
+
+    /**
+     * Binds every listener on its addresses and starts accepting.
+     *
+     * @param interfaces {@code inet_interfaces} ({@code all}, {@code loopback-only} or addresses)
+     * @param protocols  {@code inet_protocols} ({@code all}, {@code ipv4}, {@code ipv6})
+     */
+    public static SmtpServer start(ServerContext context, List<Listener> listeners, List<String> interfaces,
+                                   List<String> protocols) throws StartException {
+        SmtpServer server = new SmtpServer(context);
+        try {
+            for (Listener listener : listeners) {
+                ListenerSettings settings = ListenerSettings.of(listener);
+                for (InetAddress address : bindAddresses(listener, interfaces, protocols)) {
+                    server.bound.add(new Bound(bind(listener, address), settings));
+                }
+            }
+        } catch (StartException e) {
+            server.closeSockets();
+            throw e;
+        }
+        for (Bound b : server.bound) {
+            Thread t = Thread.ofPlatform().name("accept-" + b.settings().name()).daemon().start(() -> server.accept(b));
+            server.acceptors.add(t);
+            LOG.info("listening on {} for service {}", describe(b.socket()), b.settings().name());
+        }
+        return server;
+    }
+
+    /** The addresses and ports actually bound, in listener order (tests use port 0). */
+    public List<InetSocketAddress> addresses() {
+        return bound.stream().map(b -> (InetSocketAddress) b.socket().getLocalSocketAddress()).toList();
+    }
+
+    /** Number of open SMTP sessions. */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    private static List<InetAddress> bindAddresses(Listener listener, List<String> interfaces, List<String> protocols)
+            throws StartException {
+        List<String> names = listener.host() != null ? List.of(listener.host()) : interfaces;
+        boolean v4 = protocols.isEmpty() || protocols.contains("all") || protocols.contains("ipv4");
+        boolean v6 = protocols.isEmpty() || protocols.contains("all") || protocols.contains("ipv6");
+        List<InetAddress> out = new ArrayList<>();
+        try {
+            for (String name : names) {
+                switch (name.toLowerCase(java.util.Locale.ROOT)) {
+                    case "all" -> out.add(InetAddress.getByName(v6 ? "::" : "0.0.0.0"));
+                    case "loopback-only" -> {
+                        if (v4) {
+                            out.add(InetAddress.getByName("127.0.0.1"));
+                        }
+                        if (v6) {
+                            out.add(InetAddress.getByName("::1"));
+                        }
+                    }
+                    default -> out.add(InetAddress.getByName(name.startsWith("[") && name.endsWith("]")
+                            ? name.substring(1, name.length() - 1) : name));
+                }
+            }
+        } catch (IOException e) {
+            throw new StartException("cannot resolve the listen address of service " + listener.name() + " ("
+                    + listener.origin() + "): " + e.getMessage() + "; use an IP address in inet_interfaces or master.cf", e);
+        }
+        return out;
+    }
+
+    private static ServerSocket bind(Listener listener, InetAddress address) throws StartException {
+        ServerSocket socket = null;
+        try {
+            socket = new ServerSocket();
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(address, listener.port()), 1024);
+            return socket;
+        } catch (IOException e) {
+            if (socket != null) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // failed anyway
+                }
+            }
+            String where = address.getHostAddress() + " port " + listener.port();
+            String fix;
+            if (e instanceof BindException && String.valueOf(e.getMessage()).contains("ermission")) {
+                fix = "ports below 1024 need root or the CAP_NET_BIND_SERVICE capability "
+                        + "(setcap cap_net_bind_service=+ep on the java binary), or choose another port in master.cf";
+            } else if (e instanceof BindException) {
+                fix = "another program (another mail server?) is using the port: stop it "
+                        + "(e.g. systemctl stop postfix) or choose another port in master.cf";
+            } else {
+                fix = "check inet_interfaces and the service line in master.cf";
+            }
+            throw new StartException("cannot listen on " + where + " for service " + listener.name()
+                    + " (" + listener.origin() + "): " + e.getMessage() + "; " + fix, e);
+        }
+    }
+
+    private void accept(Bound b) {
+        while (!stopping) {
+            Socket client;
+            try {
+                client = b.socket().accept();
+            } catch (SocketException closed) {
+                return;
+            } catch (IOException e) {
+                LOG.warn("accept on {}: {}", describe(b.socket()), e.getMessage());
+                continue;
+            }
+            SmtpSession session = new SmtpSession(context, b.settings(), client);
+            sessions.add(session);
+            try {
+                Thread.ofVirtual().name("smtpd").start(() -> {
+                    try {
+                        session.run();
+                    } finally {
+                        sessions.remove(session);
+                    }
+                });
+            } catch (RuntimeException e) {
+                sessions.remove(session);
+                session.close();
+            }
+        }
+    }
+
+    /**
+     * Stops accepting, waits up to {@code grace} for open sessions to end, then closes the rest.
+     */
+    public void stop(Duration grace) {
+        stopping = true;
+        closeSockets();
+        Instant deadline = Instant.now().plus(grace);
+        while (!sessions.isEmpty() && Instant.now().isBefore(deadline)) {
+            waitForSessions(Duration.ofMillis(50));
+        }
+        if (!sessions.isEmpty()) {
+            LOG.info("closing {} sessions still open after {}s", sessions.size(), grace.toSeconds());
+            for (SmtpSession s : sessions) {
+                s.close();
+            }
+            Instant hard = Instant.now().plusSeconds(10);
+            while (!sessions.isEmpty() && Instant.now().isBefore(hard)) {
+                waitForSessions(Duration.ofMillis(20));
+            }
+        }
+        for (Thread t : acceptors) {
+            t.interrupt();
+        }
+    }
+
+    private void waitForSessions(Duration d) {
+        synchronized (sessions) {
+            try {
+                sessions.wait(d.toMillis());   // plain timed wait between checks of the session set
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeSockets() {
+        for (Bound b : bound) {
+            try {
+                b.socket().close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    private static String describe(ServerSocket s) {
+        InetSocketAddress a = (InetSocketAddress) s.getLocalSocketAddress();
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ZERO);
+    }
+}

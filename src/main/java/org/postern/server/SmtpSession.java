@@ -1,0 +1,1269 @@
+package org.postern.server;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLSocket;
+import org.postern.dns.DnsResolver;
+import org.postern.dns.DnsResult;
+import org.postern.dns.DnsStatus;
+import org.postern.log.MailLog;
+import org.postern.log.PostfixLayout;
+import org.postern.mail.MailAddress;
+import org.postern.queue.Envelope;
+import org.postern.queue.Recipient;
+import org.postern.queue.SpoolWriter;
+import org.postern.smtp.AuthCommand;
+import org.postern.smtp.BareNewline;
+import org.postern.smtp.BdatCommand;
+import org.postern.smtp.BdatReader;
+import org.postern.smtp.CommandReader;
+import org.postern.smtp.ContentResult;
+import org.postern.smtp.DataReader;
+import org.postern.smtp.EhloKeywords;
+import org.postern.smtp.EnvelopeOptions;
+import org.postern.smtp.MailFrom;
+import org.postern.smtp.RcptTo;
+import org.postern.smtp.Replies;
+import org.postern.smtp.Sasl;
+import org.postern.smtp.SmtpCommand;
+import org.postern.smtp.SmtpReply;
+import org.postern.smtp.SmtpSyntaxException;
+import org.postern.smtp.XclientAttribute;
+import org.postern.tls.TlsFacts;
+import org.postern.tls.TlsProtocols;
+import org.slf4j.Logger;
+import org.slf4j.MDC;
+
+/**
+ * One SMTP server session (Postfix's smtpd for one client), run on its own virtual thread with a
+ * blocking socket: the code reads top to bottom like RFC 5321.
+ *
+ * <p>What it owns: the protocol state (HELO, TLS, AUTH, the MAIL transaction), the replies and
+ * their Postfix texts, the pipelining and STARTTLS-injection defences, error counting and the
+ * Postfix log lines of a session. What it asks others: {@link SessionPolicy} for every
+ * restriction decision, {@link Authenticator} for logins, the spool to make a message durable
+ * before its 250 ({@link SpoolWriter#commit}).
+ */
+public final class SmtpSession implements Runnable {
+
+    private static final Logger LOG = MailLog.logger("smtpd");
+    private static final Set<String> FORBIDDEN_COMMANDS = SmtpCommand.DEFAULT_FORBIDDEN;
+    private static final String XCLIENT_ATTRIBUTES = "NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT";
+
+    /** Client host name status, as Postfix keeps it (postfix-restrictions.md section 11). */
+    public enum NameStatus { OK, TEMP, PERM, FORGED }
+
+    private final ServerContext context;
+    private final ListenerSettings settings;
+    private Socket socket;
+    private CommandReader in;
+    private OutputStream out;
+    private final SessionPolicy policy;
+    private final DataReader dataReader;
+    private final BdatReader bdatReader;
+
+    // The client, as connected or as set by XCLIENT.
+    private InetAddress clientInet;
+    private String clientAddress;
+    private int clientPort;
+    private String clientName = "unknown";
+    private NameStatus clientNameStatus = NameStatus.PERM;
+    private String reverseClientName = "unknown";
+    private NameStatus reverseClientNameStatus = NameStatus.PERM;
+    private String serverAddress;
+    private int serverPort;
+
+    // Session state.
+    private String helo;
+    private boolean esmtp;
+    private TlsFacts tls;
+    private String saslMethod;
+    private String saslUsername;
+    private boolean saslByXclient;
+    private boolean illegalPipelining;
+    private int errors;
+    private String lastCommand = "CONNECT";
+    private final Map<String, int[]> counts = new LinkedHashMap<>();
+
+    // The MAIL transaction.
+    private MailFrom mail;
+    private final List<RcptTo> recipients = new ArrayList<>();
+    private int rcptAttempts;
+    private SpoolWriter writer;
+    private boolean bdatStarted;
+    private SmtpReply bdatFailure;
+    private String instance;
+    private int transactions;
+
+    public SmtpSession(ServerContext context, ListenerSettings settings, Socket socket) {
+        this.context = context;
+        this.settings = settings;
+        this.socket = socket;
+        this.policy = context.policies().apply(settings);
+        this.dataReader = new DataReader(settings.bareNewline(), settings.messageSizeLimit());
+        this.bdatReader = new BdatReader(settings.messageSizeLimit());
+    }
+
+    // ---- Facts for the policy engine and the Received header ----------------------------------------
+
+    public String clientAddress() {
+        return clientAddress;
+    }
+
+    public InetAddress clientInet() {
+        return clientInet;
+    }
+
+    public int clientPort() {
+        return clientPort;
+    }
+
+    public String clientName() {
+        return clientName;
+    }
+
+    public NameStatus clientNameStatus() {
+        return clientNameStatus;
+    }
+
+    public String reverseClientName() {
+        return reverseClientName;
+    }
+
+    public NameStatus reverseClientNameStatus() {
+        return reverseClientNameStatus;
+    }
+
+    public String serverAddress() {
+        return serverAddress;
+    }
+
+    public int serverPort() {
+        return serverPort;
+    }
+
+    public String heloName() {
+        return helo;
+    }
+
+    public String protocol() {
+        return esmtp ? "ESMTP" : "SMTP";
+    }
+
+    public TlsFacts tls() {
+        return tls;
+    }
+
+    public String saslMethod() {
+        return saslMethod;
+    }
+
+    public String saslUsername() {
+        return saslUsername;
+    }
+
+    /** True when the login came from a real AUTH, not from XCLIENT LOGIN= (section 13). */
+    public boolean saslAuthenticated() {
+        return saslUsername != null && !saslByXclient;
+    }
+
+    public String saslSender() {
+        return mail == null ? null : mail.authDecoded();
+    }
+
+    public boolean illegalPipelining() {
+        return illegalPipelining;
+    }
+
+    public String queueId() {
+        return writer == null ? null : writer.queueId();
+    }
+
+    public String instance() {
+        return instance;
+    }
+
+    /** MAIL FROM address, "" for the null sender, null outside a transaction. */
+    public String sender() {
+        return mail == null ? null : mail.sender().isNull() ? "" : mail.sender().toString();
+    }
+
+    /** The recipient of the RCPT command being checked. */
+    private String currentRecipient;
+
+    public String recipient() {
+        return currentRecipient;
+    }
+
+    public int recipientCount() {
+        return recipients.size();
+    }
+
+    public long messageSize() {
+        return mail == null ? 0 : Math.max(0, mail.size());
+    }
+
+    public ListenerSettings settings() {
+        return settings;
+    }
+
+    /** {@code name[address]}, as Postfix writes the client in logs and replies. */
+    public String clientNameAddress() {
+        return clientName + "[" + clientAddress + "]";
+    }
+
+    // ---- The session ----------------------------------------------------------------------------------
+
+    @Override
+    public void run() {
+        MDC.put(PostfixLayout.MDC_SYSLOG_NAME, settings.syslogName());
+        InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+        setClient(remote.getAddress(), remote.getPort());
+        serverAddress = socket.getLocalAddress().getHostAddress();
+        serverPort = socket.getLocalPort();
+        boolean counted = false;
+        try {
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis()));
+            socket.setTcpNoDelay(true);
+            lookUpClientName();
+            LOG.info("connect from {}", clientNameAddress());
+            ClientLimits.Refusal refusal = context.limits().acquire(clientAddress, settings.connectionCountLimit(),
+                    settings.connectionRateLimit(), settings.rateUnit(), settings.eventLimitExceptions().contains(clientInet));
+            in = new CommandReader(socket.getInputStream());
+            out = new BufferedOutputStream(socket.getOutputStream(), 4096);
+            if (refusal != null) {
+                refuse(refusal);
+                return;
+            }
+            counted = true;
+            if (settings.wrapperMode() && !startTls(false)) {
+                return;
+            }
+            serve();
+        } catch (IOException e) {
+            LOG.info("lost connection after {} from {}", lastCommand, clientNameAddress());
+        } finally {
+            abortTransaction();
+            if (counted) {
+                context.limits().release(clientAddress);
+            }
+            closeQuietly();
+            LOG.info("disconnect from {}{}", clientNameAddress(), countsText());
+            MDC.remove(PostfixLayout.MDC_SYSLOG_NAME);
+        }
+    }
+
+    private void refuse(ClientLimits.Refusal refusal) throws IOException {
+        String text = switch (refusal) {
+            case TOO_MANY_CONNECTIONS -> "Error: too many connections from " + clientAddress;
+            case CONNECTION_RATE -> "Error: too many connections from " + clientAddress;
+            case SERVER_FULL -> "Error: too many connections, try again later";
+        };
+        LOG.warn("{}: {} from {} for service {}", refusal == ClientLimits.Refusal.CONNECTION_RATE
+                ? "Connection rate limit exceeded" : "Connection concurrency limit exceeded",
+                refusal == ClientLimits.Refusal.SERVER_FULL ? "server full" : "limit", clientNameAddress(), settings.name());
+        send(SmtpReply.of(421, "4.7.0", settings.myHostname() + " " + text));
+        out.flush();
+    }
+
+    private void serve() throws IOException {
+        // Pregreet: a client that talks before the greeting is not a patient SMTP client (not
+        // checked with wrapper mode, where TLS comes first; postfix-restrictions.md 7.2).
+        if (!settings.wrapperMode() && in.hasPendingInput()) {
+            flagPipelining("CONNECT");
+        }
+        SessionPolicy.Verdict connect = policy.connect(this);
+        if (connect.rejected()) {
+            // With smtpd_delay_reject = no the greeting itself is the reject; afterwards every
+            // command but QUIT gets 503 (postfix-restrictions.md 1.6).
+            logReject("CONNECT", connect);
+            send(connect.reply());
+            out.flush();
+            if (connect.reply().closesConnection()) {
+                return;
+            }
+            rejectAllCommands();
+            return;
+        }
+        send(Replies.greeting(settings.banner()));
+        out.flush();
+        while (true) {
+            CommandReader.Line line;
+            try {
+                line = in.readLine(settings.lineLengthLimit(), settings.bareNewline());
+            } catch (SocketTimeoutException e) {
+                LOG.info("timeout after {} from {}", lastCommand, clientNameAddress());
+                send(Replies.timeout(settings.myHostname()));
+                out.flush();
+                return;
+            }
+            if (line == null) {
+                LOG.info("lost connection after {} from {}", lastCommand, clientNameAddress());
+                return;
+            }
+            if (!handle(line)) {
+                return;
+            }
+            if (!in.hasBufferedInput()) {
+                out.flush();
+            }
+        }
+    }
+
+    /** After a connect-time reject: read commands, answer 503 to all but QUIT. */
+    private void rejectAllCommands() throws IOException {
+        SmtpReply denied = SmtpReply.of(503, "5.7.0", "Error: access denied for " + clientNameAddress());
+        while (true) {
+            CommandReader.Line line = in.readLine(settings.lineLengthLimit(), settings.bareNewline());
+            if (line == null) {
+                return;
+            }
+            SmtpCommand c = SmtpCommand.parse(line);
+            if (c.verb() == SmtpCommand.Verb.QUIT) {
+                send(Replies.BYE);
+                out.flush();
+                return;
+            }
+            if (!error(denied)) {
+                return;
+            }
+            out.flush();
+        }
+    }
+
+    /** Handles one command line; false ends the session. */
+    private boolean handle(CommandReader.Line line) throws IOException {
+        if (line.tooLong()) {
+            lastCommand = "UNKNOWN";
+            count("unknown", false);
+            return error(Replies.LINE_TOO_LONG);
+        }
+        if (line.bareLf() && settings.bareNewline() == BareNewline.REJECT
+                && !settings.bareNewlineExclusions().contains(clientInet)) {
+            // smtpd_forbid_bare_newline = reject: reply and disconnect (postfix-restrictions.md 7.1).
+            SmtpReply reply = Replies.bareLf(settings.bareNewlineRejectCode(), settings.myHostname());
+            LOG.info("NOQUEUE: reject: {} from {}: {}{}", commandName(SmtpCommand.parse(line)), clientNameAddress(), reply,
+                    logSuffix(null));
+            send(reply);
+            out.flush();
+            return false;
+        }
+        SmtpCommand command = SmtpCommand.parse(line);
+        if (command.isNonSmtp(FORBIDDEN_COMMANDS)) {
+            LOG.warn("non-SMTP command from {}: {}", clientNameAddress(), printable(line.toString(), 100));
+            send(Replies.I_CAN_BREAK_RULES);
+            out.flush();
+            return false;
+        }
+        String name = commandName(command);
+        lastCommand = name;
+        // RFC 2920 section 3.1 and Postfix: a command that ends a pipelined group, or any command
+        // before EHLO, must be the last thing the client sent.
+        if (!illegalPipelining && in.hasBufferedInput() && (!esmtp || endsGroup(command.verb()))) {
+            flagPipelining(name);
+            if (settings.forbidUnauthPipelining()) {
+                send(Replies.PROTOCOL_SYNCHRONIZATION);
+                out.flush();
+                return false;
+            }
+        }
+        if (settings.tlsLevel() == ListenerSettings.TlsLevel.ENCRYPT && tls == null && !allowedBeforeTls(command.verb())) {
+            count(name.toLowerCase(Locale.ROOT), false);
+            return error(Replies.MUST_ISSUE_STARTTLS);
+        }
+        return switch (command.verb()) {
+            case HELO -> helo(command, false);
+            case EHLO -> helo(command, true);
+            case STARTTLS -> starttls(command);
+            case AUTH -> auth(command);
+            case MAIL -> mail(command);
+            case RCPT -> rcpt(command);
+            case DATA -> data(command);
+            case BDAT -> bdat(command);
+            case RSET -> rset(command);
+            case NOOP -> simple("noop", Replies.OK);
+            case QUIT -> quit();
+            case VRFY -> vrfy(command);
+            case HELP -> simple("help", SmtpReply.of(214, "2.0.0",
+                    "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT STARTTLS AUTH"));
+            case ETRN -> {
+                count("etrn", false);
+                yield error(Replies.COMMAND_NOT_IMPLEMENTED);
+            }
+            case XCLIENT -> xclient(command);
+            case EXPN, UNKNOWN, NONE -> {
+                count("unknown", false);
+                yield error(Replies.COMMAND_NOT_RECOGNIZED);
+            }
+        };
+    }
+
+    private static boolean endsGroup(SmtpCommand.Verb verb) {
+        return switch (verb) {
+            case EHLO, HELO, DATA, NOOP, VRFY, QUIT, STARTTLS, AUTH -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean allowedBeforeTls(SmtpCommand.Verb verb) {
+        // postfix-restrictions.md 5.2: with level encrypt only these work before STARTTLS.
+        return switch (verb) {
+            case EHLO, HELO, STARTTLS, NOOP, QUIT, XCLIENT, HELP -> true;
+            default -> false;
+        };
+    }
+
+    private void flagPipelining(String after) {
+        illegalPipelining = true;
+        byte[] pending = in.peekBuffered(100);
+        LOG.info("improper command pipelining after {} from {}: {}", after, clientNameAddress(),
+                printable(new String(pending, StandardCharsets.ISO_8859_1), 100));
+    }
+
+    // ---- HELO / EHLO --------------------------------------------------------------------------------
+
+    private boolean helo(SmtpCommand command, boolean extended) throws IOException {
+        String name = extended ? "ehlo" : "helo";
+        String argument;
+        try {
+            argument = command.helloName();
+        } catch (SmtpSyntaxException e) {
+            count(name, false);
+            return error(e.reply());
+        }
+        // RFC 5321 section 4.1.4: HELO/EHLO resets the transaction.
+        abortTransaction();
+        helo = argument;
+        esmtp = extended;
+        SessionPolicy.Verdict verdict = policy.helo(this);
+        if (verdict.rejected()) {
+            helo = null;
+            count(name, false);
+            logReject(extended ? "EHLO" : "HELO", verdict);
+            return reject(verdict);
+        }
+        count(name, true);
+        if (!extended) {
+            send(Replies.helo(settings.myHostname()));
+            return true;
+        }
+        EhloKeywords keywords = EhloKeywords.forHost(settings.myHostname())
+                .sizeLimit(settings.messageSizeLimit())
+                .vrfy(!settings.vrfyDisabled())
+                .starttls(offerStarttls())
+                .smtputf8(settings.smtputf8())
+                .discard(settings.discardEhloKeywords());
+        if (authOffered()) {
+            keywords.auth(Sasl.MECHANISMS, settings.brokenSaslClients());
+        }
+        if (settings.xclientHosts().contains(clientInet)) {
+            keywords.xclient(XCLIENT_ATTRIBUTES);
+        }
+        EhloKeywords.Result result = keywords.build();
+        if (!result.discarded().isEmpty() && !result.silent()) {
+            LOG.info("discarding EHLO keywords: {}", String.join(" ", result.discarded()));
+        }
+        send(result.reply());
+        return true;
+    }
+
+    private boolean offerStarttls() {
+        return context.tls() != null && tls == null && settings.tlsLevel() != ListenerSettings.TlsLevel.NONE;
+    }
+
+    /** AUTH is offered when SASL is on, and TLS is up or not required for AUTH (smtpd_tls_auth_only). */
+    private boolean authOffered() {
+        return settings.saslEnabled() && saslUsername == null
+                && (tls != null || !settings.tlsAuthOnly())
+                && !settings.saslExceptions().contains(clientInet);
+    }
+
+    // ---- STARTTLS (RFC 3207) ---------------------------------------------------------------------
+
+    private boolean starttls(SmtpCommand command) throws IOException {
+        if (command.hasArgument()) {
+            count("starttls", false);
+            return error(Replies.STARTTLS_SYNTAX);
+        }
+        if (tls != null) {
+            count("starttls", false);
+            return error(Replies.TLS_ALREADY_ACTIVE);
+        }
+        if (context.tls() == null || settings.tlsLevel() == ListenerSettings.TlsLevel.NONE) {
+            count("starttls", false);
+            return error(Replies.COMMAND_NOT_IMPLEMENTED);
+        }
+        count("starttls", true);
+        send(Replies.READY_TO_START_TLS);
+        out.flush();
+        // RFC 3207 section 4 / CVE-2011-0411: anything the client sent after STARTTLS in
+        // plaintext must not be read as if it came through TLS.
+        int discarded = in.discardBuffered();
+        if (discarded > 0) {
+            LOG.info("{}: discarding {} bytes of plaintext sent after STARTTLS", clientNameAddress(), discarded);
+        }
+        return startTls(true);
+    }
+
+    /** Handshake on the current socket; false ends the session. */
+    private boolean startTls(boolean starttls) throws IOException {
+        TlsProtocols protocols = settings.tlsProtocols();
+        SSLSocket ssl;
+        try {
+            ssl = context.tls().wrap(socket, protocols);
+            tls = org.postern.tls.ServerTls.handshake(ssl);
+        } catch (IOException e) {
+            LOG.info("SSL_accept error from {}: {}", clientNameAddress(), e.getMessage());
+            LOG.info("lost connection after {} from {}", starttls ? "STARTTLS" : "CONNECT", clientNameAddress());
+            return false;
+        }
+        socket = ssl;
+        in.switchTo(ssl.getInputStream());
+        out = new BufferedOutputStream(ssl.getOutputStream(), 4096);
+        LOG.info("{} TLS connection established from {}: {}", starttls ? "Anonymous" : "Anonymous",
+                clientNameAddress(), tls.summary());
+        // RFC 3207 section 4.2: the client must start over with EHLO; forget what it said before.
+        helo = null;
+        esmtp = false;
+        if (!saslByXclient) {
+            saslUsername = null;
+            saslMethod = null;
+        }
+        abortTransaction();
+        return true;
+    }
+
+    // ---- AUTH (RFC 4954) -----------------------------------------------------------------------
+
+    private boolean auth(SmtpCommand command) throws IOException {
+        if (!settings.saslEnabled() || tls == null && settings.tlsAuthOnly()) {
+            count("auth", false);
+            return error(Replies.AUTH_NOT_ENABLED);
+        }
+        if (helo == null || !esmtp) {
+            count("auth", false);
+            return error(Replies.SEND_HELO_FIRST);
+        }
+        if (saslUsername != null && !saslByXclient) {
+            count("auth", false);
+            return error(Replies.ALREADY_AUTHENTICATED);
+        }
+        if (mail != null) {
+            count("auth", false);
+            return error(Replies.MAIL_TRANSACTION_IN_PROGRESS);
+        }
+        AuthCommand auth;
+        try {
+            auth = command.auth();
+        } catch (SmtpSyntaxException e) {
+            count("auth", false);
+            return error(e.reply());
+        }
+        Sasl.Exchange exchange = Sasl.start(auth.mechanism());
+        if (exchange == null) {
+            count("auth", false);
+            return error(Replies.authFailed("Invalid authentication mechanism"));
+        }
+        if (context.authThrottle().blocked(clientAddress)) {
+            count("auth", false);
+            LOG.warn("{}: SASL {} authentication refused: too many failed logins from this address",
+                    clientNameAddress(), auth.mechanism());
+            return error(Replies.authTemporaryFailure("too many failed logins from your address, try again later"));
+        }
+        Sasl.Step step = exchange.start(auth.initialResponse());
+        while (step instanceof Sasl.Challenge challenge) {
+            send(challenge.reply());
+            out.flush();
+            CommandReader.Line line = in.readLine(12288, BareNewline.NORMALIZE);
+            if (line == null) {
+                throw new IOException("lost connection during AUTH");
+            }
+            if (line.tooLong()) {
+                count("auth", false);
+                return error(Replies.SASL_RESPONSE_TOO_LONG);
+            }
+            step = exchange.next(line.toString());
+        }
+        if (step instanceof Sasl.Failed failed) {
+            count("auth", false);
+            LOG.warn("{}: SASL {} authentication failed: {}", clientNameAddress(), auth.mechanism(),
+                    failed.reply().text());
+            return error(failed.reply());
+        }
+        Sasl.Credentials credentials = ((Sasl.Done) step).credentials();
+        char[] password = credentials.password().toCharArray();
+        Authenticator.Result result;
+        try {
+            result = credentials.authzid().isEmpty() || credentials.authzid().equalsIgnoreCase(credentials.authcid())
+                    ? context.authenticator().authenticate(credentials.authcid(), password)
+                    : Authenticator.Result.FAILED;   // no proxy authorization (RFC 4616 authzid)
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+        switch (result) {
+            case OK -> {
+                saslUsername = credentials.authcid().toLowerCase(Locale.ROOT);
+                saslMethod = auth.mechanism();
+                saslByXclient = false;
+                count("auth", true);
+                send(Replies.AUTH_SUCCESSFUL);
+                return true;
+            }
+            case TEMPORARY_FAILURE -> {
+                count("auth", false);
+                return error(Replies.authTemporaryFailure("account store not available"));
+            }
+            default -> {
+                context.authThrottle().failed(clientAddress);
+                count("auth", false);
+                // The line fail2ban's postfix filter matches.
+                LOG.warn("{}: SASL {} authentication failed: authentication failure, sasl_username={}",
+                        clientNameAddress(), auth.mechanism(), printable(credentials.authcid(), 100));
+                sleepBeforeReply();
+                return error(Replies.AUTH_FAILED);
+            }
+        }
+    }
+
+    // ---- MAIL / RCPT ---------------------------------------------------------------------------
+
+    private EnvelopeOptions envelopeOptions() {
+        boolean dsn = !settings.discardEhloKeywords().discards("DSN");
+        boolean chunking = !settings.discardEhloKeywords().discards("CHUNKING");
+        return new EnvelopeOptions(false, settings.smtputf8(), dsn, chunking, settings.saslEnabled());
+    }
+
+    private boolean mail(SmtpCommand command) throws IOException {
+        if (settings.heloRequired() && helo == null) {
+            count("mail", false);
+            return error(Replies.SEND_HELO_FIRST);
+        }
+        if (mail != null) {
+            count("mail", false);
+            return error(Replies.NESTED_MAIL);
+        }
+        MailFrom parsed;
+        try {
+            parsed = command.mailFrom(envelopeOptions());
+        } catch (SmtpSyntaxException e) {
+            count("mail", false);
+            return error(e.reply());
+        }
+        if (settings.messageSizeLimit() > 0 && parsed.size() > settings.messageSizeLimit()) {
+            count("mail", false);
+            return error(Replies.SIZE_EXCEEDS_FIXED_LIMIT);
+        }
+        mail = parsed;
+        instance = Long.toHexString(System.nanoTime()) + "." + (++transactions);
+        policy.resetTransaction();
+        SessionPolicy.Verdict verdict = policy.mail(this);
+        if (verdict.rejected()) {
+            logReject("MAIL", verdict);
+            mail = null;
+            count("mail", false);
+            return reject(verdict);
+        }
+        count("mail", true);
+        send(Replies.MAIL_OK);
+        return true;
+    }
+
+    private boolean rcpt(SmtpCommand command) throws IOException {
+        if (mail == null) {
+            count("rcpt", false);
+            return error(Replies.NEED_MAIL);
+        }
+        if (bdatStarted) {
+            count("rcpt", false);
+            return error(Replies.RCPT_AFTER_BDAT);
+        }
+        RcptTo parsed;
+        try {
+            parsed = command.rcptTo(envelopeOptions(), mail.smtputf8());
+        } catch (SmtpSyntaxException e) {
+            count("rcpt", false);
+            return error(e.reply());
+        }
+        rcptAttempts++;
+        if (settings.recipientLimit() > 0 && recipients.size() >= settings.recipientLimit()) {
+            count("rcpt", false);
+            return error(Replies.TOO_MANY_RECIPIENTS);
+        }
+        currentRecipient = parsed.recipient().toString();
+        SessionPolicy.Verdict verdict = policy.rcpt(this);
+        if (verdict.rejected()) {
+            logReject("RCPT", verdict);
+            currentRecipient = null;
+            count("rcpt", false);
+            return reject(verdict);
+        }
+        if (writer == null) {
+            // Postfix creates the queue file at the first accepted recipient; from here on log
+            // lines carry the queue ID.
+            writer = context.spool().newMessage();
+            LOG.info("{}: client={}{}", writer.queueId(), clientNameAddress(),
+                    saslUsername == null ? "" : ", sasl_method=" + saslMethod + ", sasl_username=" + saslUsername);
+        }
+        recipients.add(parsed);
+        currentRecipient = null;
+        count("rcpt", true);
+        send(Replies.RCPT_OK);
+        return true;
+    }
+
+    // ---- DATA / BDAT ---------------------------------------------------------------------------
+
+    private boolean data(SmtpCommand command) throws IOException {
+        if (command.hasArgument()) {
+            count("data", false);
+            return error(Replies.DATA_SYNTAX);
+        }
+        if (bdatStarted) {
+            count("data", false);
+            return error(Replies.DATA_AFTER_BDAT);
+        }
+        SmtpReply notReady = readyForContent();
+        if (notReady != null) {
+            count("data", false);
+            return error(notReady);
+        }
+        SessionPolicy.Verdict verdict = policy.data(this);
+        if (verdict.rejected()) {
+            logReject("DATA", verdict);
+            count("data", false);
+            return reject(verdict);
+        }
+        send(Replies.START_DATA);
+        out.flush();
+        writeReceivedHeader();
+        ContentResult result = dataReader.read(in, writer);
+        if (result.status() == ContentResult.Status.DISCONNECTED) {
+            LOG.info("lost connection after DATA ({} bytes) from {}", result.size(), clientNameAddress());
+            throw new IOException("client disconnected during DATA");
+        }
+        boolean ok = finishMessage(result, "data");
+        return ok;
+    }
+
+    private SmtpReply readyForContent() {
+        if (mail == null) {
+            return Replies.NEED_MAIL;
+        }
+        if (recipients.isEmpty()) {
+            return rcptAttempts == 0 ? Replies.NEED_RCPT : Replies.NO_VALID_RECIPIENTS;
+        }
+        return null;
+    }
+
+    private boolean bdat(SmtpCommand command) throws IOException {
+        BdatCommand chunk;
+        try {
+            chunk = command.bdat();
+        } catch (SmtpSyntaxException e) {
+            // Without a valid size the stream cannot be followed: Postfix disconnects (521).
+            count("bdat", false);
+            send(e.reply());
+            out.flush();
+            return !e.reply().closesConnection();
+        }
+        SmtpReply failure = bdatFailure;
+        if (failure == null && !bdatStarted) {
+            failure = readyForContent();
+            if (failure == null) {
+                SessionPolicy.Verdict verdict = policy.data(this);
+                if (verdict.rejected()) {
+                    logReject("DATA", verdict);
+                    failure = verdict.reply();
+                } else {
+                    bdatStarted = true;
+                    bdatReader.reset();
+                    writeReceivedHeader();
+                }
+            }
+        }
+        if (failure != null) {
+            // RFC 3030 section 2: the chunk must be read even when the command is refused.
+            ContentResult skipped = bdatReader.readChunk(in, chunk.size(), OutputStream.nullOutputStream());
+            if (skipped.status() == ContentResult.Status.DISCONNECTED) {
+                throw new IOException("client disconnected during BDAT");
+            }
+            bdatFailure = mail != null && !chunk.last() ? failure : null;
+            count("bdat", false);
+            return error(failure);
+        }
+        ContentResult result = bdatReader.readChunk(in, chunk.size(), writer);
+        if (result.status() == ContentResult.Status.DISCONNECTED) {
+            LOG.info("lost connection after BDAT ({} bytes) from {}", result.size(), clientNameAddress());
+            throw new IOException("client disconnected during BDAT");
+        }
+        if (!chunk.last()) {
+            if (result.status() != ContentResult.Status.COMPLETE) {
+                bdatFailure = result.status() == ContentResult.Status.TOO_BIG ? Replies.CHUNK_TOO_BIG
+                        : Replies.QUEUE_FILE_WRITE_ERROR;
+                count("bdat", false);
+                return error(bdatFailure);
+            }
+            count("bdat", true);
+            send(SmtpReply.of(250, "2.0.0", "Ok: " + chunk.size() + " bytes"));
+            return true;
+        }
+        return finishMessage(result, "bdat");
+    }
+
+    private void writeReceivedHeader() throws IOException {
+        boolean single = recipients.size() == 1;
+        writer.write(ReceivedHeader.build(helo, clientName, clientAddress,
+                settings.tlsReceivedHeader() ? tls : null,
+                settings.saslAuthenticatedHeader() && saslAuthenticated() ? saslUsername : null,
+                settings.myHostname(),
+                ReceivedHeader.protocol(esmtp, tls != null, saslUsername != null, mail.smtputf8()),
+                writer.queueId(), single ? recipients.get(0).recipient().toString() : null,
+                ZonedDateTime.now(context.clock())));
+    }
+
+    /** End of DATA or BDAT LAST: checks, alias expansion, durable commit, reply. */
+    private boolean finishMessage(ContentResult result, String name) throws IOException {
+        SmtpReply failure = switch (result.status()) {
+            case TOO_BIG -> name.equals("bdat") ? Replies.CHUNK_TOO_BIG : Replies.MESSAGE_TOO_BIG;
+            case SINK_ERROR -> Replies.QUEUE_FILE_WRITE_ERROR;
+            default -> null;
+        };
+        if (failure == null && settings.hopcountLimit() > 0 && result.receivedHeaders() + 1 > settings.hopcountLimit()) {
+            failure = Replies.TOO_MANY_HOPS;
+        }
+        if (failure == null && name.equals("data") && result.bareLfSeen() && settings.bareNewline() == BareNewline.REJECT
+                && !settings.bareNewlineExclusions().contains(clientInet)) {
+            failure = Replies.bareLf(settings.bareNewlineRejectCode(), settings.myHostname());
+        }
+        if (failure != null) {
+            LOG.info("{}: reject: {} from {}: {}{}", queueId(), name.equals("data") ? "DATA" : "BDAT",
+                    clientNameAddress(), failure, logSuffix(null));
+            abortTransaction();
+            count(name, false);
+            return error(failure);
+        }
+        SessionPolicy.Verdict verdict = policy.endOfData(this);
+        if (verdict.rejected()) {
+            logReject("END-OF-MESSAGE", verdict);
+            abortTransaction();
+            count(name, false);
+            return reject(verdict);
+        }
+        if (verdict.discard()) {
+            String id = queueId();
+            LOG.info("{}: discard: END-OF-MESSAGE from {}: {}", id, clientNameAddress(), verdict.log());
+            abortTransaction();
+            count(name, true);
+            send(Replies.queued(id));
+            return true;
+        }
+        List<Recipient> expanded;
+        try {
+            expanded = expandRecipients();
+        } catch (AliasExpander.ExpansionException e) {
+            LOG.warn("{}: {} -- message not accepted, try again later", queueId(), e.getMessage());
+            abortTransaction();
+            count(name, false);
+            return error(SmtpReply.of(451, "4.6.0", "Alias expansion error"));
+        }
+        Envelope envelope = new Envelope(writer.queueId(), sender(), expanded, Instant.now(context.clock()),
+                new Envelope.ClientInfo(clientName, clientAddress, helo, protocol(), saslUsername), 0,
+                mail.ret() == null ? null : Envelope.DsnRet.valueOf(mail.ret().name()), mail.envid(),
+                switch (mail.body() == null ? MailFrom.Body.SEVEN_BIT : mail.body()) {
+                    case SEVEN_BIT -> Envelope.BodyType.SEVEN_BIT;
+                    case EIGHT_BIT_MIME -> Envelope.BodyType.EIGHT_BIT_MIME;
+                    case BINARY_MIME -> Envelope.BodyType.BINARY_MIME;
+                },
+                mail.smtputf8(), Map.of());
+        String id = writer.queueId();
+        try {
+            writer.commit(envelope);
+        } catch (IOException e) {
+            LOG.error("{}: queue file write error: {}", id, e.getMessage());
+            abortTransaction();
+            count(name, false);
+            return error(Replies.QUEUE_FILE_WRITE_ERROR);
+        }
+        MailLog.logger("qmgr").info("{}: from=<{}>, size={}, nrcpt={} (queue active)", id, sender(),
+                writer.size(), expanded.size());
+        writer = null;
+        clearTransaction();
+        count(name, true);
+        send(Replies.queued(id));
+        return true;
+    }
+
+    private List<Recipient> expandRecipients() throws AliasExpander.ExpansionException {
+        Map<String, Recipient> out = new LinkedHashMap<>();
+        for (RcptTo r : recipients) {
+            String address = r.recipient().toString();
+            if (address.indexOf('@') < 0) {
+                address = address + "@" + settings.myOrigin();   // Postfix append_at_myorigin
+            }
+            String orcpt = r.orcptAddress() != null ? r.orcptType() + ";" + r.orcptAddress() : "rfc822;" + address;
+            Set<Recipient.Notify> notify = r.notifyOn() == null ? Set.of() : r.notifyOn().stream()
+                    .map(n -> Recipient.Notify.valueOf(n.name())).collect(Collectors.toSet());
+            List<String> finals = context.aliases() == null ? List.of(address) : context.aliases().expand(address);
+            for (String f : finals) {
+                out.putIfAbsent(f.toLowerCase(Locale.ROOT), Recipient.of(f, orcpt, notify));
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    // ---- Other commands ----------------------------------------------------------------------------
+
+    private boolean rset(SmtpCommand command) throws IOException {
+        if (command.hasArgument()) {
+            count("rset", false);
+            return error(Replies.RSET_SYNTAX);
+        }
+        abortTransaction();
+        count("rset", true);
+        send(Replies.OK);
+        return true;
+    }
+
+    private boolean vrfy(SmtpCommand command) throws IOException {
+        if (settings.vrfyDisabled()) {
+            count("vrfy", false);
+            return error(Replies.VRFY_DISABLED);
+        }
+        try {
+            String argument = command.vrfyArgument();
+            count("vrfy", true);
+            send(Replies.vrfy(argument));
+            return true;
+        } catch (SmtpSyntaxException e) {
+            count("vrfy", false);
+            return error(e.reply());
+        }
+    }
+
+    private boolean quit() throws IOException {
+        count("quit", true);
+        send(Replies.BYE);
+        out.flush();
+        return false;
+    }
+
+    private boolean simple(String name, SmtpReply reply) throws IOException {
+        count(name, true);
+        send(reply);
+        return true;
+    }
+
+    /** Postfix's XCLIENT (XCLIENT_README): a trusted proxy or test harness sets the client's identity. */
+    private boolean xclient(SmtpCommand command) throws IOException {
+        if (!settings.xclientHosts().contains(clientInet)) {
+            count("xclient", false);
+            return error(SmtpReply.of(550, "5.7.0", "Error: insufficient authorization"));
+        }
+        if (mail != null) {
+            count("xclient", false);
+            return error(Replies.MAIL_TRANSACTION_IN_PROGRESS);
+        }
+        List<XclientAttribute> attributes;
+        try {
+            attributes = command.xclient();
+        } catch (SmtpSyntaxException e) {
+            count("xclient", false);
+            return error(e.reply());
+        }
+        Map<String, String> values = new HashMap<>();
+        for (XclientAttribute a : attributes) {
+            values.put(a.name(), a.value());
+        }
+        if (values.containsKey("ADDR")) {
+            String addr = values.get("ADDR");
+            String literal = addr.regionMatches(true, 0, "IPV6:", 0, 5) ? addr.substring(5) : addr;
+            byte[] bytes = Networks.literal(literal);
+            if (bytes == null) {
+                count("xclient", false);
+                return error(Replies.badXclientValue("ADDR", addr));
+            }
+            setClient(InetAddress.getByAddress(bytes), clientPort);
+        }
+        if (values.containsKey("PORT")) {
+            try {
+                clientPort = Integer.parseInt(values.get("PORT"));
+            } catch (NumberFormatException e) {
+                count("xclient", false);
+                return error(Replies.badXclientValue("PORT", values.get("PORT")));
+            }
+        }
+        if (values.containsKey("NAME")) {
+            String v = values.get("NAME");
+            clientNameStatus = nameStatus(v);
+            clientName = clientNameStatus == NameStatus.OK ? v.toLowerCase(Locale.ROOT) : "unknown";
+            if (!values.containsKey("REVERSE_NAME")) {
+                reverseClientName = clientName;
+                reverseClientNameStatus = clientNameStatus;
+            }
+        }
+        if (values.containsKey("REVERSE_NAME")) {
+            String v = values.get("REVERSE_NAME");
+            reverseClientNameStatus = nameStatus(v);
+            reverseClientName = reverseClientNameStatus == NameStatus.OK ? v.toLowerCase(Locale.ROOT) : "unknown";
+        }
+        helo = values.containsKey("HELO") && nameStatus(values.get("HELO")) == NameStatus.OK ? values.get("HELO") : null;
+        if (values.containsKey("PROTO")) {
+            esmtp = values.get("PROTO").equalsIgnoreCase("ESMTP");
+        }
+        if (values.containsKey("LOGIN")) {
+            String login = values.get("LOGIN");
+            boolean set = nameStatus(login) == NameStatus.OK;
+            saslUsername = set ? login : null;
+            saslMethod = set ? "XCLIENT" : null;
+            saslByXclient = set;
+        }
+        illegalPipelining = false;
+        count("xclient", true);
+        LOG.info("client={}", clientNameAddress());
+        // XCLIENT_README: the server answers with a new greeting, as for a new connection.
+        SessionPolicy.Verdict connect = policy.connect(this);
+        if (connect.rejected()) {
+            logReject("CONNECT", connect);
+            return reject(connect);
+        }
+        send(Replies.greeting(settings.banner()));
+        return true;
+    }
+
+    private static NameStatus nameStatus(String value) {
+        return switch (value.toUpperCase(Locale.ROOT)) {
+            case "[UNAVAILABLE]" -> NameStatus.PERM;
+            case "[TEMPUNAVAIL]" -> NameStatus.TEMP;
+            default -> NameStatus.OK;
+        };
+    }
+
+    // ---- Client name lookup --------------------------------------------------------------------------
+
+    private void setClient(InetAddress address, int port) {
+        clientInet = address;
+        clientAddress = address.getHostAddress();
+        int zone = clientAddress.indexOf('%');
+        if (zone >= 0) {
+            clientAddress = clientAddress.substring(0, zone);
+        }
+        clientPort = port;
+    }
+
+    /**
+     * Postfix's peer name lookup: the PTR name (reverse client name) and, when a forward lookup
+     * of that name gives the client address back, the verified client name (FCrDNS).
+     */
+    private void lookUpClientName() {
+        DnsResolver dns = context.dns();
+        if (!settings.peernameLookup() || dns == null) {
+            return;
+        }
+        DnsResult<String> ptr = dns.ptr(clientInet);
+        if (!ptr.found()) {
+            reverseClientNameStatus = ptr.tempfail() ? NameStatus.TEMP : NameStatus.PERM;
+            clientNameStatus = reverseClientNameStatus;
+            return;
+        }
+        String name = ptr.records().get(0).toLowerCase(Locale.ROOT);
+        if (name.isEmpty() || Networks.literal(name) != null) {
+            return;   // a numeric PTR is no name (section 2.2: "malformed or numeric PTR")
+        }
+        reverseClientName = name;
+        reverseClientNameStatus = NameStatus.OK;
+        DnsResult<InetAddress> forward = dns.addresses(name);
+        if (forward.found() && forward.records().contains(clientInet)) {
+            clientName = name;
+            clientNameStatus = NameStatus.OK;
+        } else if (forward.status() == DnsStatus.TEMPFAIL) {
+            clientNameStatus = NameStatus.TEMP;
+        } else {
+            clientNameStatus = NameStatus.FORGED;
+            LOG.warn("hostname {} does not resolve to address {}", name, clientAddress);
+        }
+    }
+
+    // ---- Replies, errors, logging --------------------------------------------------------------
+
+    private void send(SmtpReply reply) throws IOException {
+        reply.writeTo(out);
+    }
+
+    /**
+     * Sends an error reply and counts it; past smtpd_soft_error_limit each error reply is
+     * delayed, at smtpd_hard_error_limit the session ends with 421 (postfix-restrictions.md 1.7).
+     * Returns false when the session must end.
+     */
+    private boolean error(SmtpReply reply) throws IOException {
+        errors++;
+        if (settings.hardErrorLimit() > 0 && errors >= settings.hardErrorLimit()) {
+            LOG.info("too many errors after {} from {}", lastCommand, clientNameAddress());
+            send(Replies.tooManyErrors(settings.myHostname()));
+            out.flush();
+            return false;
+        }
+        if (errors > settings.softErrorLimit()) {
+            sleepBeforeReply();
+        }
+        send(reply);
+        if (reply.closesConnection()) {
+            out.flush();
+            return false;
+        }
+        return true;
+    }
+
+    private boolean reject(SessionPolicy.Verdict verdict) throws IOException {
+        return error(verdict.reply());
+    }
+
+    private void sleepBeforeReply() throws IOException {
+        out.flush();
+        try {
+            Thread.sleep(settings.errorSleep());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    /** {@code NOQUEUE: reject: RCPT from host[addr]: 550 ...; from=<> to=<> proto=ESMTP helo=<>} (section 1.8). */
+    private void logReject(String stage, SessionPolicy.Verdict verdict) {
+        if (verdict.log() != null) {
+            LOG.info("{}: {}", queueId() == null ? "NOQUEUE" : queueId(), verdict.log());
+            return;
+        }
+        LOG.info("{}: reject: {} from {}: {}{}", queueId() == null ? "NOQUEUE" : queueId(), stage, clientNameAddress(),
+                verdict.reply(), logSuffix(stage));
+    }
+
+    /** The {@code ; from=<...> to=<...> proto=... helo=<...>} tail of a reject line. */
+    public String logSuffix(String stage) {
+        StringBuilder s = new StringBuilder(";");
+        if (mail != null) {
+            s.append(" from=<").append(sender()).append('>');
+        }
+        if (currentRecipient != null) {
+            s.append(" to=<").append(currentRecipient).append('>');
+        } else if ("DATA".equals(stage) || "END-OF-MESSAGE".equals(stage)) {
+            if (recipients.size() == 1) {
+                s.append(" to=<").append(recipients.get(0).recipient()).append('>');
+            }
+        }
+        s.append(" proto=").append(protocol());
+        if (helo != null) {
+            s.append(" helo=<").append(helo).append('>');
+        }
+        return s.toString();
+    }
+
+    private void count(String command, boolean ok) {
+        int[] c = counts.computeIfAbsent(command, k -> new int[2]);
+        if (ok) {
+            c[0]++;
+        }
+        c[1]++;
+    }
+
+    /** Postfix 3.x disconnect statistics: {@code ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4}. */
+    private String countsText() {
+        if (counts.isEmpty()) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder();
+        int ok = 0;
+        int total = 0;
+        for (Map.Entry<String, int[]> e : counts.entrySet()) {
+            int[] c = e.getValue();
+            s.append(' ').append(e.getKey()).append('=').append(c[0]);
+            if (c[0] != c[1]) {
+                s.append('/').append(c[1]);
+            }
+            ok += c[0];
+            total += c[1];
+        }
+        s.append(" commands=").append(ok);
+        if (ok != total) {
+            s.append('/').append(total);
+        }
+        return s.toString();
+    }
+
+    private static String commandName(SmtpCommand command) {
+        return switch (command.verb()) {
+            case UNKNOWN, NONE -> "UNKNOWN";
+            default -> command.verb().name();
+        };
+    }
+
+    private static String printable(String s, int max) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), max));
+        for (int i = 0; i < s.length() && b.length() < max; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return b.toString();
+    }
+
+    // ---- Transaction ---------------------------------------------------------------------------
+
+    /** Ends the transaction without accepting anything; nothing half-stored remains. */
+    private void abortTransaction() {
+        if (writer != null) {
+            writer.abort();
+            writer = null;
+        }
+        clearTransaction();
+    }
+
+    private void clearTransaction() {
+        mail = null;
+        recipients.clear();
+        rcptAttempts = 0;
+        currentRecipient = null;
+        bdatStarted = false;
+        bdatFailure = null;
+        policy.resetTransaction();
+    }
+
+    private void closeQuietly() {
+        try {
+            if (out != null) {
+                out.flush();
+            }
+        } catch (IOException ignored) {
+            // the client is gone
+        }
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing more to do
+        }
+    }
+
+    /** Stops the session from another thread (server shutdown): closes its socket. */
+    void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+}
