@@ -330,6 +330,13 @@ public final class RestrictionCatalog implements RestrictionChecker {
                         + "service would relay mail for anyone"));
     }
 
+    /** Section 1.5: true if the relay or recipient list of {@code params} can reject foreign relaying. */
+    static boolean relaySafe(ParameterSet params) {
+        Set<String> classes = new LinkedHashSet<>(params.list("smtpd_restriction_classes"));
+        return searchRelaySafe(params, params.list("smtpd_relay_restrictions"), classes, 0)
+                || searchRelaySafe(params, params.list("smtpd_recipient_restrictions"), classes, 0);
+    }
+
     private static boolean searchRelaySafe(ParameterSet params, List<String> items, Set<String> classes, int depth) {
         if (depth > 100) {
             return false;

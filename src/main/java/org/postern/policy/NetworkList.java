@@ -1,0 +1,117 @@
+package org.postern.policy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.postern.config.PostfixLists;
+import org.postern.lookup.LookupException;
+import org.postern.lookup.LookupTable;
+import org.postern.lookup.LookupTables;
+import org.postern.lookup.TableConfigException;
+
+/**
+ * A Postfix address list such as {@code mynetworks} (postfix-restrictions.md section 4.3): CIDR
+ * networks, addresses, {@code [ipv6]/len}, host names (parent domains match when the list is in
+ * {@code parent_domain_matches_subdomains}), {@code /file} entries, {@code type:table} lookups of
+ * the client address, and {@code !} exclusions. The first matching entry decides.
+ */
+final class NetworkList {
+
+    private sealed interface Entry permits Net, Name, Table { }
+
+    private record Net(boolean negate, IpNet net) implements Entry { }
+
+    private record Name(boolean negate, String name) implements Entry { }
+
+    private record Table(boolean negate, LookupTable table) implements Entry { }
+
+    private final List<Entry> entries;
+    private final boolean parentMatches;
+
+    private NetworkList(List<Entry> entries, boolean parentMatches) {
+        this.entries = entries;
+        this.parentMatches = parentMatches;
+    }
+
+    static NetworkList of(List<IpNet> nets) {
+        List<Entry> entries = new ArrayList<>();
+        nets.forEach(n -> entries.add(new Net(false, n)));
+        return new NetworkList(entries, false);
+    }
+
+    static NetworkList parse(String value, LookupTables tables, boolean parentMatches)
+            throws TableConfigException {
+        List<Entry> entries = new ArrayList<>();
+        add(entries, PostfixLists.split(value), tables);
+        return new NetworkList(entries, parentMatches);
+    }
+
+    private static void add(List<Entry> entries, List<String> items, LookupTables tables)
+            throws TableConfigException {
+        for (String item : items) {
+            boolean negate = item.startsWith("!");
+            String s = negate ? item.substring(1) : item;
+            if (s.startsWith("/")) {
+                Path file = Path.of(s);
+                try {
+                    List<String> lines = new ArrayList<>();
+                    for (String line : Files.readAllLines(file)) {
+                        String l = line.strip();
+                        if (!l.isEmpty() && !l.startsWith("#")) {
+                            lines.addAll(PostfixLists.split(l));
+                        }
+                    }
+                    add(entries, lines, tables);
+                } catch (IOException e) {
+                    throw new TableConfigException(s + ": cannot read: " + e.getMessage());
+                }
+            } else if (PostfixLists.isTable(s)) {
+                entries.add(new Table(negate, tables.open(s)));
+            } else {
+                IpNet net = IpNet.parse(s);
+                if (net != null) {
+                    entries.add(new Net(negate, net));
+                } else {
+                    entries.add(new Name(negate, s.toLowerCase(Locale.ROOT)));
+                }
+            }
+        }
+    }
+
+    /**
+     * True if the client matches.
+     *
+     * @param address the client IP address
+     * @param name    the verified client name or {@code unknown}
+     */
+    boolean matches(String address, String name) throws LookupException {
+        byte[] ip = IpNet.bytes(address);
+        String host = name == null ? "unknown" : name.toLowerCase(Locale.ROOT);
+        for (Entry e : entries) {
+            switch (e) {
+                case Net n -> {
+                    if (n.net().contains(ip)) {
+                        return !n.negate();
+                    }
+                }
+                case Name n -> {
+                    if (!host.equals("unknown") && (host.equals(n.name())
+                            || parentMatches && host.endsWith("." + n.name())
+                            || n.name().startsWith(".") && host.endsWith(n.name()))) {
+                        return !n.negate();
+                    }
+                }
+                case Table t -> {
+                    if (t.table().find(address).isPresent()) {
+                        return !t.negate();
+                    }
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,69 @@
+package org.postern.policy;
+
+/**
+ * What the engine may know about an SMTP session when it checks a stage
+ * (postfix-restrictions.md section 11 item 3). Implemented by the server, by tests and by
+ * {@code explain}. Values not known yet are null (or 0).
+ */
+public interface SessionFacts {
+    String clientAddress();
+
+    int clientPort();
+
+    /** The verified client name, or {@code unknown}. */
+    String clientName();
+
+    NameStatus clientNameStatus();
+
+    /** The unverified PTR name, or {@code unknown}. */
+    String reverseClientName();
+
+    NameStatus reverseClientNameStatus();
+
+    String serverAddress();
+
+    int serverPort();
+
+    /** Null when no HELO/EHLO was received yet. */
+    String heloName();
+
+    /** {@code SMTP} or {@code ESMTP}. */
+    String protocol();
+
+    boolean tlsActive();
+
+    String tlsProtocol();
+
+    String tlsCipher();
+
+    int tlsCipherBits();
+
+    /** Null when not authenticated. */
+    String saslMethod();
+
+    String saslUsername();
+
+    String saslSender();
+
+    boolean illegalPipelining();
+
+    /** Null before the queue file exists. */
+    String queueId();
+
+    /** The same for every request of one message. */
+    String instance();
+
+    /** Null before MAIL; empty for the null sender. */
+    String sender();
+
+    /** The RCPT being checked, as given; null elsewhere. */
+    String recipient();
+
+    /** Accepted recipients so far. */
+    int recipientCount();
+
+    /** MAIL SIZE= or the actual size at end of data; 0 if unknown. */
+    long messageSize();
+
+    String etrnDomain();
+}
