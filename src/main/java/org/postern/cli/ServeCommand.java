@@ -48,12 +48,20 @@ final class ServeCommand extends ContextCommand {
         }
 
         context.accounts(); // opens the database and applies migrations: fail now, not at the first mail
+        PosternServer server;
+        try {
+            server = PosternServer.start(context);
+        } catch (PosternServer.StartException e) {
+            log.error("fatal: {}", e.getMessage());
+            throw new CliException(e.getMessage());
+        }
         log.info("daemon started -- version {}, configuration {}", Main.Version.get(),
                 config.configDir() == null ? "(built-in defaults)" : config.configDir().toAbsolutePath());
 
         stop.await();
         Signal signal = received.get();
         log.info("terminating on signal {}", signal == null ? "?" : signal.getNumber());
+        server.close();
         return 0;
     }
 }

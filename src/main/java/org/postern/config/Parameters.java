@@ -136,6 +136,8 @@ public final class Parameters {
                 "Transport for recipients in no hosted or relay domain (remote delivery).");
         p("virtual_mailbox_limit", SIZE, "51200000",
                 "Largest message, in bytes, that the virtual transport writes into a Maildir; 0 = no limit.");
+        p("relay_transport", STRING, "relay",
+                "Transport for recipients in relay_domains.");
         p("virtual_mailbox_domains", DOMAIN_LIST, "postern:domains",
                 "Domains whose mailboxes Postern hosts (the virtual mailbox class). The default reads the domains "
                         + "of Postern's database; Postfix's default is $virtual_mailbox_maps.");

@@ -49,8 +49,11 @@ public class PostfixLayout extends LayoutBase<ILoggingEvent> {
         StringBuilder line = new StringBuilder(160);
         line.append(TIME.format(Instant.ofEpochMilli(event.getTimeStamp()))).append(' ')
                 .append(hostname).append(' ');
-        String name = event.getMDCPropertyMap().get(MDC_SYSLOG_NAME);
-        line.append(name != null ? name : syslogName).append('/').append(service(event.getLoggerName()))
+        // A listener's syslog_name names its smtpd only; queue and delivery lines keep the global
+        // name, as Postfix's cleanup and qmgr do.
+        String service = service(event.getLoggerName());
+        String name = service.equals("smtpd") ? event.getMDCPropertyMap().get(MDC_SYSLOG_NAME) : null;
+        line.append(name != null ? name : syslogName).append('/').append(service)
                 .append('[').append(PID).append("]: ");
         Level level = event.getLevel();
         if (level == Level.ERROR) {

@@ -182,48 +182,43 @@ public final class QueueManager implements AutoCloseable {
         }
     }
 
-    /** Makes one outcome durable and logs it; applies expiry to deferrals. */
+    /** Logs one outcome and makes it durable; applies expiry to deferrals. */
     private void record(Envelope envelope, Transport.Delivery d, String service, Instant start, Instant started) {
         Instant now = clock.instant();
         Duration age = Duration.between(envelope.arrival(), now);
         Duration lifetime = envelope.sender().isEmpty() ? options.bounceQueueLifetime() : options.maximalQueueLifetime();
-        String status;
-        String text = d.text();
+        boolean expired = d.status() == Recipient.Status.DEFERRED && age.compareTo(lifetime) >= 0;
+        String status = switch (d.status()) {
+            case DELIVERED -> "sent";
+            case BOUNCED -> "bounced";
+            default -> expired ? "expired, returned to sender" : "deferred";
+        };
+        // Logged first, as Postfix's delivery agent logs before qmgr's "removed".
+        String orig = envelope.recipients().stream().filter(r -> r.address().equals(d.recipient()))
+                .map(Recipient::orcpt).filter(o -> o != null && o.regionMatches(true, 0, "rfc822;", 0, 7))
+                .map(o -> o.substring(7)).filter(o -> !o.equalsIgnoreCase(d.recipient())).findFirst().orElse(null);
+        MailLog.logger(service).info("{}: to=<{}>,{} relay={}, delay={}, delays={}/{}/0/{}, dsn={}, status={} ({})",
+                envelope.queueId(), d.recipient(), orig == null ? "" : " orig_to=<" + orig + ">", d.relay(),
+                seconds(Duration.between(envelope.arrival(), now)),
+                seconds(Duration.between(envelope.arrival(), start)), seconds(Duration.between(start, started)),
+                seconds(Duration.between(started, now)), d.dsn(), status, d.text());
         try {
             switch (d.status()) {
-                case DELIVERED -> {
-                    spool.markDelivered(envelope.queueId(), d.recipient(), text);
-                    status = "sent";
-                }
-                case BOUNCED -> {
-                    spool.markBounced(envelope.queueId(), d.recipient(), text);
-                    status = "bounced";
-                }
+                case DELIVERED -> spool.markDelivered(envelope.queueId(), d.recipient(), d.text());
+                case BOUNCED -> spool.markBounced(envelope.queueId(), d.recipient(), d.text());
                 default -> {
-                    if (age.compareTo(lifetime) >= 0) {
-                        spool.markBounced(envelope.queueId(), d.recipient(), text);
-                        status = "expired, returned to sender";
+                    if (expired) {
+                        spool.markBounced(envelope.queueId(), d.recipient(), d.text());
                     } else {
                         Duration backoff = clamp(age, options.minimalBackoff(), options.maximalBackoff());
-                        spool.markDeferred(envelope.queueId(), d.recipient(), now.plus(backoff), text);
-                        status = "deferred";
+                        spool.markDeferred(envelope.queueId(), d.recipient(), now.plus(backoff), d.text());
                     }
                 }
             }
         } catch (IOException e) {
             // Not recorded: the recipient stays as it was and is tried again (a possible duplicate, never a loss).
             QMGR.error("{}: cannot record delivery status of <{}>: {}", envelope.queueId(), d.recipient(), e.toString());
-            return;
         }
-        Logger log = MailLog.logger(service);
-        String orig = envelope.recipients().stream().filter(r -> r.address().equals(d.recipient()))
-                .map(Recipient::orcpt).filter(o -> o != null && o.regionMatches(true, 0, "rfc822;", 0, 7))
-                .map(o -> o.substring(7)).filter(o -> !o.equalsIgnoreCase(d.recipient())).findFirst().orElse(null);
-        log.info("{}: to=<{}>,{} relay={}, delay={}, delays={}/{}/0/{}, dsn={}, status={} ({})",
-                envelope.queueId(), d.recipient(), orig == null ? "" : " orig_to=<" + orig + ">", d.relay(),
-                seconds(Duration.between(envelope.arrival(), now)),
-                seconds(Duration.between(envelope.arrival(), start)), seconds(Duration.between(start, started)),
-                seconds(Duration.between(started, now)), d.dsn(), status, text);
     }
 
     private static Duration clamp(Duration value, Duration min, Duration max) {

@@ -88,6 +88,14 @@ public final class SpoolWriter extends OutputStream {
      *                     (the server answers 451)
      */
     public void commit(Envelope envelope) throws IOException {
+        commit(envelope, false);
+    }
+
+    /**
+     * As {@link #commit(Envelope)}; with {@code held}, the message goes straight to the hold
+     * queue (an access table's HOLD action) and is not delivered until released.
+     */
+    public void commit(Envelope envelope, boolean held) throws IOException {
         if (!envelope.queueId().equals(queueId)) {
             throw new IllegalArgumentException("envelope is for " + envelope.queueId() + ", not " + queueId);
         }
@@ -99,7 +107,7 @@ public final class SpoolWriter extends OutputStream {
             if (spill != null) {
                 spill.close();
             }
-            LogFormat.Added added = new LogFormat.Added(envelope.withSize(size), false);
+            LogFormat.Added added = new LogFormat.Added(envelope.withSize(size), held);
             int bodyCrc = (int) crc.getValue();
             if (spill == null) {
                 spool.append(LogFormat.encode(added, buffer, buffered, size, bodyCrc), null, added);

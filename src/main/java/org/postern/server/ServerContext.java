@@ -3,6 +3,7 @@ package org.postern.server;
 import java.time.Clock;
 import java.util.function.Function;
 import org.postern.dns.DnsResolver;
+import org.postern.policy.PolicySession;
 import org.postern.queue.Spool;
 import org.postern.tls.ServerTls;
 
@@ -21,6 +22,6 @@ public record ServerContext(
         ClientLimits limits,
         DnsResolver dns,
         AliasExpander aliases,
-        Function<ListenerSettings, SessionPolicy> policies,
+        Function<ListenerSettings, PolicySession> policies,
         Clock clock) {
 }

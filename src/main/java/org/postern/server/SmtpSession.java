@@ -25,7 +25,11 @@ import org.postern.dns.DnsResult;
 import org.postern.dns.DnsStatus;
 import org.postern.log.MailLog;
 import org.postern.log.PostfixLayout;
-import org.postern.mail.MailAddress;
+import org.postern.policy.Decision;
+import org.postern.policy.NameStatus;
+import org.postern.policy.PolicyReply;
+import org.postern.policy.PolicySession;
+import org.postern.policy.SessionFacts;
 import org.postern.queue.Envelope;
 import org.postern.queue.Recipient;
 import org.postern.queue.SpoolWriter;
@@ -57,25 +61,22 @@ import org.slf4j.MDC;
  *
  * <p>What it owns: the protocol state (HELO, TLS, AUTH, the MAIL transaction), the replies and
  * their Postfix texts, the pipelining and STARTTLS-injection defences, error counting and the
- * Postfix log lines of a session. What it asks others: {@link SessionPolicy} for every
+ * Postfix log lines of a session. What it asks others: the {@link PolicySession} for every
  * restriction decision, {@link Authenticator} for logins, the spool to make a message durable
  * before its 250 ({@link SpoolWriter#commit}).
  */
-public final class SmtpSession implements Runnable {
+public final class SmtpSession implements Runnable, SessionFacts {
 
     private static final Logger LOG = MailLog.logger("smtpd");
     private static final Set<String> FORBIDDEN_COMMANDS = SmtpCommand.DEFAULT_FORBIDDEN;
     private static final String XCLIENT_ATTRIBUTES = "NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT";
-
-    /** Client host name status, as Postfix keeps it (postfix-restrictions.md section 11). */
-    public enum NameStatus { OK, TEMP, PERM, FORGED }
 
     private final ServerContext context;
     private final ListenerSettings settings;
     private Socket socket;
     private CommandReader in;
     private OutputStream out;
-    private final SessionPolicy policy;
+    private final PolicySession policy;
     private final DataReader dataReader;
     private final BdatReader bdatReader;
 
@@ -111,6 +112,7 @@ public final class SmtpSession implements Runnable {
     private SmtpReply bdatFailure;
     private String instance;
     private int transactions;
+    private Decision.Actions actions = Decision.Actions.NONE;
 
     public SmtpSession(ServerContext context, ListenerSettings settings, Socket socket) {
         this.context = context;
@@ -169,6 +171,31 @@ public final class SmtpSession implements Runnable {
 
     public TlsFacts tls() {
         return tls;
+    }
+
+    @Override
+    public boolean tlsActive() {
+        return tls != null;
+    }
+
+    @Override
+    public String tlsProtocol() {
+        return tls == null ? null : tls.protocol();
+    }
+
+    @Override
+    public String tlsCipher() {
+        return tls == null ? null : tls.cipherSuite();
+    }
+
+    @Override
+    public int tlsCipherBits() {
+        return tls == null ? 0 : tls.cipherBits();
+    }
+
+    @Override
+    public String etrnDomain() {
+        return null;
     }
 
     public String saslMethod() {
@@ -289,14 +316,14 @@ public final class SmtpSession implements Runnable {
         if (!settings.wrapperMode() && in.hasPendingInput()) {
             flagPipelining("CONNECT");
         }
-        SessionPolicy.Verdict connect = policy.connect(this);
-        if (connect.rejected()) {
+        Decision connect = policy.connect(this);
+        log(connect);
+        if (!connect.accepted()) {
             // With smtpd_delay_reject = no the greeting itself is the reject; afterwards every
             // command but QUIT gets 503 (postfix-restrictions.md 1.6).
-            logReject("CONNECT", connect);
-            send(connect.reply());
+            send(reply(connect));
             out.flush();
-            if (connect.reply().closesConnection()) {
+            if (connect.disconnect()) {
                 return;
             }
             rejectAllCommands();
@@ -452,11 +479,11 @@ public final class SmtpSession implements Runnable {
         abortTransaction();
         helo = argument;
         esmtp = extended;
-        SessionPolicy.Verdict verdict = policy.helo(this);
-        if (verdict.rejected()) {
+        Decision verdict = policy.helo(this);
+        log(verdict);
+        if (!verdict.accepted()) {
             helo = null;
             count(name, false);
-            logReject(extended ? "EHLO" : "HELO", verdict);
             return reject(verdict);
         }
         count(name, true);
@@ -467,6 +494,7 @@ public final class SmtpSession implements Runnable {
         EhloKeywords keywords = EhloKeywords.forHost(settings.myHostname())
                 .sizeLimit(settings.messageSizeLimit())
                 .vrfy(!settings.vrfyDisabled())
+                .etrn(false)
                 .starttls(offerStarttls())
                 .smtputf8(settings.smtputf8())
                 .discard(settings.discardEhloKeywords());
@@ -673,9 +701,9 @@ public final class SmtpSession implements Runnable {
         mail = parsed;
         instance = Long.toHexString(System.nanoTime()) + "." + (++transactions);
         policy.resetTransaction();
-        SessionPolicy.Verdict verdict = policy.mail(this);
-        if (verdict.rejected()) {
-            logReject("MAIL", verdict);
+        Decision verdict = policy.mail(this);
+        log(verdict);
+        if (!verdict.accepted()) {
             mail = null;
             count("mail", false);
             return reject(verdict);
@@ -707,9 +735,10 @@ public final class SmtpSession implements Runnable {
             return error(Replies.TOO_MANY_RECIPIENTS);
         }
         currentRecipient = parsed.recipient().toString();
-        SessionPolicy.Verdict verdict = policy.rcpt(this);
-        if (verdict.rejected()) {
-            logReject("RCPT", verdict);
+        Decision verdict = policy.rcpt(this);
+        log(verdict);
+        actions = verdict.actions();
+        if (!verdict.accepted()) {
             currentRecipient = null;
             count("rcpt", false);
             return reject(verdict);
@@ -744,9 +773,10 @@ public final class SmtpSession implements Runnable {
             count("data", false);
             return error(notReady);
         }
-        SessionPolicy.Verdict verdict = policy.data(this);
-        if (verdict.rejected()) {
-            logReject("DATA", verdict);
+        Decision verdict = policy.data(this);
+        log(verdict);
+        actions = verdict.actions();
+        if (!verdict.accepted()) {
             count("data", false);
             return reject(verdict);
         }
@@ -787,10 +817,11 @@ public final class SmtpSession implements Runnable {
         if (failure == null && !bdatStarted) {
             failure = readyForContent();
             if (failure == null) {
-                SessionPolicy.Verdict verdict = policy.data(this);
-                if (verdict.rejected()) {
-                    logReject("DATA", verdict);
-                    failure = verdict.reply();
+                Decision verdict = policy.data(this);
+                log(verdict);
+                actions = verdict.actions();
+                if (!verdict.accepted()) {
+                    failure = reply(verdict);
                 } else {
                     bdatStarted = true;
                     bdatReader.reset();
@@ -828,6 +859,10 @@ public final class SmtpSession implements Runnable {
     }
 
     private void writeReceivedHeader() throws IOException {
+        // PREPEND actions go above our Received header, as Postfix's smtpd hands them to cleanup first.
+        for (String header : actions.prepend()) {
+            writer.write((header + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
         boolean single = recipients.size() == 1;
         writer.write(ReceivedHeader.build(helo, clientName, clientAddress,
                 settings.tlsReceivedHeader() ? tls : null,
@@ -859,16 +894,17 @@ public final class SmtpSession implements Runnable {
             count(name, false);
             return error(failure);
         }
-        SessionPolicy.Verdict verdict = policy.endOfData(this);
-        if (verdict.rejected()) {
-            logReject("END-OF-MESSAGE", verdict);
+        Decision verdict = policy.endOfData(this);
+        log(verdict);
+        actions = verdict.actions();
+        if (!verdict.accepted()) {
             abortTransaction();
             count(name, false);
             return reject(verdict);
         }
-        if (verdict.discard()) {
+        if (actions.discard()) {
+            // DISCARD: answer as if accepted, keep nothing (postfix-restrictions.md 3.3).
             String id = queueId();
-            LOG.info("{}: discard: END-OF-MESSAGE from {}: {}", id, clientNameAddress(), verdict.log());
             abortTransaction();
             count(name, true);
             send(Replies.queued(id));
@@ -891,18 +927,19 @@ public final class SmtpSession implements Runnable {
                     case EIGHT_BIT_MIME -> Envelope.BodyType.EIGHT_BIT_MIME;
                     case BINARY_MIME -> Envelope.BodyType.BINARY_MIME;
                 },
-                mail.smtputf8(), Map.of());
+                mail.smtputf8(), actions.filter() == null ? Map.of() : Map.of("filter", actions.filter()));
         String id = writer.queueId();
+        boolean held = actions.hold() != null;
         try {
-            writer.commit(envelope);
+            writer.commit(envelope, held);
         } catch (IOException e) {
             LOG.error("{}: queue file write error: {}", id, e.getMessage());
             abortTransaction();
             count(name, false);
             return error(Replies.QUEUE_FILE_WRITE_ERROR);
         }
-        MailLog.logger("qmgr").info("{}: from=<{}>, size={}, nrcpt={} (queue active)", id, sender(),
-                writer.size(), expanded.size());
+        MailLog.logger("qmgr").info("{}: from=<{}>, size={}, nrcpt={} ({})", id, sender(),
+                writer.size(), expanded.size(), held ? "queue hold" : "queue active");
         writer = null;
         clearTransaction();
         count(name, true);
@@ -912,6 +949,20 @@ public final class SmtpSession implements Runnable {
 
     private List<Recipient> expandRecipients() throws AliasExpander.ExpansionException {
         Map<String, Recipient> out = new LinkedHashMap<>();
+        if (actions.redirect() != null) {
+            // REDIRECT replaces all recipients (access(5)); the original ones are logged.
+            LOG.info("{}: redirect: to <{}> instead of {}", queueId(), actions.redirect(),
+                    recipients.stream().map(r -> "<" + r.recipient() + ">").collect(Collectors.joining(", ")));
+            for (String f : expand(actions.redirect())) {
+                out.putIfAbsent(f.toLowerCase(Locale.ROOT), Recipient.of(f));
+            }
+            return new ArrayList<>(out.values());
+        }
+        for (String bcc : actions.bcc()) {
+            for (String f : expand(bcc)) {
+                out.putIfAbsent(f.toLowerCase(Locale.ROOT), Recipient.of(f));
+            }
+        }
         for (RcptTo r : recipients) {
             String address = r.recipient().toString();
             if (address.indexOf('@') < 0) {
@@ -920,12 +971,15 @@ public final class SmtpSession implements Runnable {
             String orcpt = r.orcptAddress() != null ? r.orcptType() + ";" + r.orcptAddress() : "rfc822;" + address;
             Set<Recipient.Notify> notify = r.notifyOn() == null ? Set.of() : r.notifyOn().stream()
                     .map(n -> Recipient.Notify.valueOf(n.name())).collect(Collectors.toSet());
-            List<String> finals = context.aliases() == null ? List.of(address) : context.aliases().expand(address);
-            for (String f : finals) {
+            for (String f : expand(address)) {
                 out.putIfAbsent(f.toLowerCase(Locale.ROOT), Recipient.of(f, orcpt, notify));
             }
         }
         return new ArrayList<>(out.values());
+    }
+
+    private List<String> expand(String address) throws AliasExpander.ExpansionException {
+        return context.aliases() == null ? List.of(address) : context.aliases().expand(address);
     }
 
     // ---- Other commands ----------------------------------------------------------------------------
@@ -1038,9 +1092,9 @@ public final class SmtpSession implements Runnable {
         count("xclient", true);
         LOG.info("client={}", clientNameAddress());
         // XCLIENT_README: the server answers with a new greeting, as for a new connection.
-        SessionPolicy.Verdict connect = policy.connect(this);
-        if (connect.rejected()) {
-            logReject("CONNECT", connect);
+        Decision connect = policy.connect(this);
+        log(connect);
+        if (!connect.accepted()) {
             return reject(connect);
         }
         send(Replies.greeting(settings.banner()));
@@ -1130,8 +1184,32 @@ public final class SmtpSession implements Runnable {
         return true;
     }
 
-    private boolean reject(SessionPolicy.Verdict verdict) throws IOException {
-        return error(verdict.reply());
+    private boolean reject(Decision decision) throws IOException {
+        return error(reply(decision));
+    }
+
+    /** The reply of a rejecting decision, footer lines included (postfix-restrictions.md 1.7). */
+    static SmtpReply reply(Decision decision) {
+        PolicyReply r = decision.reply();
+        List<String> texts = new ArrayList<>();
+        for (String line : decision.replyLines()) {
+            String text = line.length() > 4 ? line.substring(4) : "";
+            if (r.dsn() != null && text.startsWith(r.dsn() + " ")) {
+                text = text.substring(r.dsn().length() + 1);
+            }
+            texts.add(text);
+        }
+        if (texts.isEmpty()) {
+            texts.add(r.text());
+        }
+        return texts.size() == 1 ? SmtpReply.of(r.code(), r.dsn(), texts.get(0)) : SmtpReply.multiline(r.code(), r.dsn(), texts);
+    }
+
+    /** Writes the decision's mail-log lines (reject, warn, hold, ... as section 1.8). */
+    private static void log(Decision decision) {
+        for (String line : decision.log()) {
+            LOG.info("{}", line);
+        }
     }
 
     private void sleepBeforeReply() throws IOException {
@@ -1142,16 +1220,6 @@ public final class SmtpSession implements Runnable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
-    }
-
-    /** {@code NOQUEUE: reject: RCPT from host[addr]: 550 ...; from=<> to=<> proto=ESMTP helo=<>} (section 1.8). */
-    private void logReject(String stage, SessionPolicy.Verdict verdict) {
-        if (verdict.log() != null) {
-            LOG.info("{}: {}", queueId() == null ? "NOQUEUE" : queueId(), verdict.log());
-            return;
-        }
-        LOG.info("{}: reject: {} from {}: {}{}", queueId() == null ? "NOQUEUE" : queueId(), stage, clientNameAddress(),
-                verdict.reply(), logSuffix(stage));
     }
 
     /** The {@code ; from=<...> to=<...> proto=... helo=<...>} tail of a reject line. */
@@ -1240,6 +1308,7 @@ public final class SmtpSession implements Runnable {
         currentRecipient = null;
         bdatStarted = false;
         bdatFailure = null;
+        actions = Decision.Actions.NONE;
         policy.resetTransaction();
     }
 
