@@ -1,0 +1,216 @@
+package org.postern.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.postern.log.MailLog;
+import org.postern.store.AccountStore;
+import org.postern.store.password.PasswordSchemes;
+import org.postern.testing.TestDnsServer;
+
+/**
+ * A complete Postern started in-process for end-to-end tests, on free loopback ports:
+ * an MX listener ({@link #smtpPort()}), submission with STARTTLS required
+ * ({@link #submissionPort()}) and submissions with implicit TLS ({@link #submissionsPort()}),
+ * as the built-in master.cf sets them up. DNS goes to a private {@link TestDnsServer}; accounts
+ * live in SQLite; the domain {@code example.test} has the mailboxes {@code alice} and
+ * {@code bob} (password {@value #PASSWORD}). The mail log goes to {@link #log()}.
+ */
+public final class TestPostern implements AutoCloseable {
+
+    public static final String PASSWORD = "secret";
+    public static final String HOSTNAME = "mx.example.test";
+
+    private final Path dir;
+    private final TestDnsServer dns;
+    private final Context context;
+    private final PosternServer server;
+    private final int smtpPort;
+    private final int submissionPort;
+    private final int submissionsPort;
+
+    private TestPostern(Path dir, String extraMainCf) throws Exception {
+        this.dir = dir;
+        this.dns = new TestDnsServer();
+        smtpPort = freePort();
+        submissionPort = freePort();
+        submissionsPort = freePort();
+        Path config = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(config.resolve("main.cf"), """
+                myhostname = %s
+                data_directory = %s
+                maillog_file = %s
+                dns_servers = %s
+                inet_interfaces = 127.0.0.1
+                mynetworks = 192.0.2.0/24
+                smtpd_authorized_xclient_hosts = 127.0.0.0/8
+                queue_run_delay = 1s
+                minimal_backoff_time = 1s
+                maximal_backoff_time = 2s
+                smtpd_error_sleep_time = 0s
+                %s
+                """.formatted(HOSTNAME, dir.resolve("data"), log(), dns.address(), extraMainCf));
+        Files.writeString(config.resolve("master.cf"), """
+                %d inet n - n - - smtpd
+                %d inet n - n - - smtpd
+                  -o syslog_name=postern/submission
+                  -o smtpd_tls_security_level=encrypt
+                  -o smtpd_sasl_auth_enable=yes
+                  -o smtpd_tls_auth_only=yes
+                  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+                  -o smtpd_sender_restrictions=reject_sender_login_mismatch
+                  -o smtpd_reject_unlisted_recipient=no
+                %d inet n - n - - smtpd
+                  -o syslog_name=postern/submissions
+                  -o smtpd_tls_wrappermode=yes
+                  -o smtpd_sasl_auth_enable=yes
+                  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+                  -o smtpd_sender_restrictions=reject_sender_login_mismatch
+                  -o smtpd_reject_unlisted_recipient=no
+                """.formatted(smtpPort, submissionPort, submissionsPort));
+        context = new Context(config);
+        MailLog.configure(HOSTNAME, "postern", log(), false);
+        AccountStore accounts = context.accounts();
+        accounts.addDomain("example.test");
+        for (String user : List.of("alice", "bob")) {
+            accounts.addMailbox(user + "@example.test", PasswordSchemes.hash("SHA512-CRYPT", PASSWORD.toCharArray()), 0);
+        }
+        server = PosternServer.start(context);
+    }
+
+    /** Starts one in {@code dir} with extra main.cf lines. */
+    public static TestPostern start(Path dir, String extraMainCf) throws Exception {
+        return new TestPostern(dir, extraMainCf);
+    }
+
+    public static TestPostern start(Path dir) throws Exception {
+        return start(dir, "");
+    }
+
+    public int smtpPort() {
+        return smtpPort;
+    }
+
+    public int submissionPort() {
+        return submissionPort;
+    }
+
+    public int submissionsPort() {
+        return submissionsPort;
+    }
+
+    public TestDnsServer dns() {
+        return dns;
+    }
+
+    public AccountStore accounts() throws Exception {
+        return context.accounts();
+    }
+
+    public PosternServer server() {
+        return server;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public Path log() {
+        return dir.resolve("maillog");
+    }
+
+    public String logText() throws IOException {
+        return Files.exists(log()) ? Files.readString(log()) : "";
+    }
+
+    /** The Maildir of a hosted address. */
+    public Path maildir(String address) {
+        String[] parts = address.split("@");
+        return dir.resolve("data/mail").resolve(parts[1]).resolve(parts[0]);
+    }
+
+    /** Delivered messages of an address (files in new/), oldest first. */
+    public List<Path> messages(String address) throws IOException {
+        Path dirNew = maildir(address).resolve("new");
+        if (!Files.isDirectory(dirNew)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dirNew)) {
+            return files.sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+        }
+    }
+
+    /** Waits until the address has {@code count} messages; fails after the deadline. */
+    public List<Path> awaitMessages(String address, int count) throws Exception {
+        await(() -> {
+            try {
+                return messages(address).size() >= count;
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(20), address + " never got " + count + " messages");
+        return messages(address);
+    }
+
+    /** Waits for the delivered message of an address that contains {@code marker}; returns its path. */
+    public Path awaitMessage(String address, String marker) throws Exception {
+        Path[] found = new Path[1];
+        await(() -> {
+            try {
+                for (Path p : messages(address)) {
+                    if (Files.readString(p).contains(marker)) {
+                        found[0] = p;
+                        return true;
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(20), address + " never got a message containing " + marker);
+        return found[0];
+    }
+
+    /** Polls a condition until it holds or the deadline passes. */
+    public static void await(BooleanSupplier condition, Duration timeout, String message) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out: " + message);
+            }
+            Thread.sleep(20);   // polling interval of a deadline wait, not a fixed delay
+        }
+    }
+
+    /** Waits until the mail log contains the text. */
+    public void awaitLog(String text) throws InterruptedException {
+        await(() -> {
+            try {
+                return logText().contains(text);
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(20), "log line containing: " + text);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        context.close();
+        dns.close();
+    }
+}
