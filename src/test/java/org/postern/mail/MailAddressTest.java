@@ -75,6 +75,15 @@ class MailAddressTest {
     }
 
     @Test
+    void formsBothModesAccept() throws Exception {
+        for (Syntax s : new Syntax[] {LENIENT, STRICT}) {
+            assertThat(MailAddress.parse("< user@example.com >", s).toString()).isEqualTo("user@example.com");
+            assertThat(MailAddress.parse("<a..b@example.com>", s).localPart()).isEqualTo("a..b");
+            assertThat(MailAddress.parse("<a@example.com.>", s).domain()).isEqualTo("example.com.");
+        }
+    }
+
+    @Test
     void lenientForms() throws Exception {
         assertThat(p("user@example.com").hadBrackets()).isFalse();
         assertThat(p("  user@example.com\t").toString()).isEqualTo("user@example.com");
@@ -86,12 +95,9 @@ class MailAddressTest {
     }
 
     @Test
-    void strictRefusesLenientForms() {
+    void strictOnlyWantsBrackets() {
         assertThat(reason("user@example.com", STRICT)).isEqualTo(Reason.MISSING_BRACKETS);
-        assertThat(reason("< user@example.com>", STRICT)).isEqualTo(Reason.SYNTAX);
-        assertThat(reason("<a..b@example.com>", STRICT)).isEqualTo(Reason.SYNTAX);
-        assertThat(reason("<.a@example.com>", STRICT)).isEqualTo(Reason.SYNTAX);
-        assertThat(reason("<a.@example.com>", STRICT)).isEqualTo(Reason.SYNTAX);
+        assertThat(reason(" user@example.com ", STRICT)).isEqualTo(Reason.MISSING_BRACKETS);
     }
 
     @Test
