@@ -25,7 +25,7 @@ public final class Replies {
     public static final SmtpReply START_DATA = SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
     /** QUIT (RFC 5321 section 4.1.1.10). */
     public static final SmtpReply BYE = SmtpReply.of(221, "2.0.0", "Bye");
-    /** STARTTLS accepted; the TLS handshake follows (RFC 3207 section 4). */
+    /** STARTTLS accepted; the TLS handshake follows (RFC 3207 section 4). (lab) */
     public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
     /** AUTH succeeded (RFC 4954 section 6). */
     public static final SmtpReply AUTH_SUCCESSFUL = SmtpReply.of(235, "2.7.0", "Authentication successful");
@@ -62,7 +62,7 @@ public final class Replies {
     public static final SmtpReply DATA_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: DATA");
     /** RSET with an argument. (lab) */
     public static final SmtpReply RSET_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: RSET");
-    /** STARTTLS with an argument. */
+    /** STARTTLS with an argument. (lab) */
     public static final SmtpReply STARTTLS_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: STARTTLS");
     /** VRFY without argument. (lab) */
     public static final SmtpReply VRFY_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: VRFY address [SMTPUTF8]");
@@ -79,9 +79,9 @@ public final class Replies {
     public static final SmtpReply NULL_BDAT = SmtpReply.of(551, "5.7.1", "Null BDAT request");
     /** XCLIENT from a client not in smtpd_authorized_xclient_hosts. (lab) */
     public static final SmtpReply XCLIENT_NOT_AUTHORIZED = SmtpReply.of(550, "5.7.0", "Error: insufficient authorization");
-    /** XCLIENT without attributes. */
+    /** XCLIENT without attributes. (lab) */
     public static final SmtpReply XCLIENT_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: XCLIENT attribute=value...");
-    /** XCLIENT element without "=" or with an empty value. */
+    /** XCLIENT element without "=" or with an empty value. (lab) */
     public static final SmtpReply ATTRIBUTE_VALUE_EXPECTED = SmtpReply.of(501, "5.5.4", "Error: attribute=value expected");
 
     /** MAIL address that does not parse (RFC 3463 X.1.7: bad sender mailbox syntax). (lab) */
@@ -138,7 +138,7 @@ public final class Replies {
 
     // ---- STARTTLS (RFC 3207) ----------------------------------------------------------------------
 
-    /** smtpd_tls_security_level = encrypt and a command other than EHLO/HELO/STARTTLS/NOOP/QUIT/XCLIENT/HELP. */
+    /** smtpd_tls_security_level = encrypt and a command other than EHLO/HELO/STARTTLS/NOOP/QUIT/XCLIENT/HELP. (lab) */
     public static final SmtpReply MUST_ISSUE_STARTTLS = SmtpReply.of(530, "5.7.0", "Must issue a STARTTLS command first");
     /** STARTTLS when TLS is configured but cannot start (keys unusable). Without TLS configured: {@link #COMMAND_NOT_IMPLEMENTED}. */
     public static final SmtpReply TLS_NOT_AVAILABLE = SmtpReply.of(454, "4.7.0", "TLS not available due to local problem");
@@ -180,12 +180,12 @@ public final class Replies {
         return SmtpReply.of(220, null, banner);
     }
 
-    /** The HELO reply: {@code 250 $myhostname}. */
+    /** The HELO reply: {@code 250 $myhostname}. (lab) */
     public static SmtpReply helo(String myHostname) {
         return SmtpReply.of(250, null, myHostname);
     }
 
-    /** VRFY answer: {@code 252 2.0.0 <argument as given>} (RFC 5321 section 3.5.3: cannot verify, will accept). */
+    /** VRFY answer: {@code 252 2.0.0 <argument as given>} (RFC 5321 section 3.5.3: cannot verify, will accept). (lab) */
     public static SmtpReply vrfy(String argument) {
         return SmtpReply.of(252, "2.0.0", argument);
     }
@@ -233,12 +233,12 @@ public final class Replies {
         return SmtpReply.of(334, null, base64);
     }
 
-    /** XCLIENT attribute with a bad value: {@code 501 5.5.4 Bad NAME syntax: value}. */
+    /** XCLIENT attribute with a bad value (ADDR, NAME, PROTO, PORT ...): {@code 501 5.5.4 Bad NAME syntax: value}. */
     public static SmtpReply badXclientValue(String name, String value) {
         return SmtpReply.of(501, "5.5.4", "Bad " + name + " syntax: " + value);
     }
 
-    /** XCLIENT attribute name that is not known. */
+    /** XCLIENT attribute name that is not known. (lab) */
     public static SmtpReply badXclientName(String name) {
         return SmtpReply.of(501, "5.5.4", "Bad XCLIENT attribute name: " + name);
     }

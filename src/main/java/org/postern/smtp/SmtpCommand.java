@@ -528,7 +528,11 @@ public final class SmtpCommand {
         return new AuthCommand(a.get(0).toUpperCase(Locale.ROOT), ir);
     }
 
-    /** Parses {@code XCLIENT name=value ...}; values are xtext (XCLIENT_README). */
+    /**
+     * Parses {@code XCLIENT name=value ...}; values are xtext (XCLIENT_README). A value that is
+     * not valid xtext is kept as sent, as Postfix accepts it (lab: {@code HELO=a+g}). A
+     * successful XCLIENT is answered with the 220 greeting, not 250 (lab).
+     */
     public List<XclientAttribute> xclient() throws SmtpSyntaxException {
         List<String> a = arguments();
         if (a.isEmpty()) {
@@ -541,11 +545,9 @@ public final class SmtpCommand {
                 throw new SmtpSyntaxException(Replies.ATTRIBUTE_VALUE_EXPECTED);
             }
             String name = s.substring(0, eq).toUpperCase(Locale.ROOT);
-            String value = Xtext.decode(s.substring(eq + 1));
-            if (value == null) {
-                throw new SmtpSyntaxException(Replies.badXclientValue(name, s.substring(eq + 1)));
-            }
-            out.add(new XclientAttribute(name, value));
+            String raw = s.substring(eq + 1);
+            String value = Xtext.decode(raw);
+            out.add(new XclientAttribute(name, value != null ? value : raw));
         }
         return out;
     }
