@@ -30,8 +30,14 @@ import java.util.Objects;
  * {@code strict_rfc821_envelopes = no}) also accepts a path without angle brackets:
  * {@code user@example.com}. The strict mode refuses it, and that is its only difference.
  * Neither mode is stricter than Postfix.
- * Neither mode accepts RFC 5322 comments, display names, several addresses, text after the
- * closing bracket, or an all-numeric domain (use an address literal).
+ * Neither mode accepts text after the closing bracket or an all-numeric domain (use an address
+ * literal).
+ *
+ * <p>Known differences from Postfix 3.7.11, which parses envelopes with its RFC 822 tokenizer
+ * (lab, MAIL FROM): Postfix also accepts {@code <a(comment)@x>}, {@code <a\x01b@x>} (a
+ * backslash outside quotes), {@code <a@b@c>}, {@code <a@@b>}, {@code <@a>} and doubled brackets
+ * {@code <<a@b>>} or {@code <a@b>>}; all are refused here as {@link AddressException.Reason#SYNTAX}
+ * or {@link AddressException.Reason#BAD_DOMAIN} (Postfix: 250, here: 501 5.1.7).
  *
  * <h2>Lengths</h2>
  * The limits of RFC 5321 section 4.5.3.1 (local part 64 octets, domain 255, path 256 including
