@@ -182,7 +182,10 @@ class CoreSemanticsTest {
                 + "from=<alice@example.test> to=<bob@localhost> proto=ESMTP helo=<laptop.example.net>");
         // only the next restriction
         assertThat(rcpt("smtpd_recipient_restrictions = warn_if_reject, reject_non_fqdn_recipient, reject_non_fqdn_recipient\n",
-                new Facts().to("bob"))).isEqualTo("504 5.5.2 <bob>: Recipient address rejected: need fully-qualified address");
+                new Facts().to("bob@localhost"))).isEqualTo("504 5.5.2 <bob@localhost>: Recipient address rejected: need fully-qualified address");
+        // section 2.5 lab line, on the raw RCPT address
+        assertThat(rcpt("smtpd_relay_restrictions = reject_non_fqdn_recipient, reject_unauth_destination\n", new Facts().to("bob")))
+                .isEqualTo("504 5.5.2 <bob>: Recipient address rejected: need fully-qualified address");
         // configuration errors are never softened
         assertThat(rcpt("smtpd_recipient_restrictions = warn_if_reject, no_such_thing\n", new Facts()))
                 .isEqualTo("451 4.3.5 Server configuration error");
