@@ -131,6 +131,44 @@ public final class Domains {
         return nonNumeric ? dots : -1;
     }
 
+    /** How a HELO/EHLO argument fares under Postfix's HELO syntax restrictions. */
+    public enum HeloSyntax {
+        /** Passes both reject_invalid_helo_hostname and reject_non_fqdn_helo_hostname (includes a valid {@code [literal]}). */
+        FQDN,
+        /** A valid single-label name or a bare IP address: only reject_non_fqdn_helo_hostname refuses it (504). */
+        NOT_FQDN,
+        /** Not a host name (nor a bare address): "Invalid name" (501) or "need fully-qualified hostname" (504). */
+        INVALID_NAME,
+        /** A {@code [...]} form that is not an address literal: "invalid ip address" (501) for both restrictions. */
+        INVALID_ADDRESS_LITERAL
+    }
+
+    /**
+     * Classifies a HELO/EHLO argument as Postfix's {@code reject_invalid_helo_hostname} and
+     * {@code reject_non_fqdn_helo_hostname} do (postfix-restrictions.md section 2.3; every case
+     * checked against Postfix 3.7.11): a {@code [...]} argument is judged only as an address
+     * literal; a bare IPv4/IPv6 address is a valid name but not fully qualified.
+     */
+    public static HeloSyntax classifyHelo(String helo, boolean allowUtf8) {
+        if (helo == null || helo.isEmpty()) {
+            return HeloSyntax.INVALID_NAME;
+        }
+        if (helo.charAt(0) == '[') {
+            return isAddressLiteral(helo) ? HeloSyntax.FQDN : HeloSyntax.INVALID_ADDRESS_LITERAL;
+        }
+        byte[] b = helo.getBytes(StandardCharsets.UTF_8);
+        int dots = hostnameDots(b, 0, b.length, allowUtf8);
+        if (dots > 0) {
+            return HeloSyntax.FQDN;
+        }
+        if (dots == 0) {
+            return HeloSyntax.NOT_FQDN;
+        }
+        // Postfix strips one trailing dot before testing for an address as well.
+        String t = helo.length() > 1 && helo.endsWith(".") && !helo.endsWith("..") ? helo.substring(0, helo.length() - 1) : helo;
+        return isValidHostAddress(t) ? HeloSyntax.NOT_FQDN : HeloSyntax.INVALID_NAME;
+    }
+
     /**
      * Postfix {@code valid_hostaddr}: a bare IPv4 dotted quad or a bare IPv6 address (no
      * brackets, no "IPv6:" tag). Postfix accepts these as HELO arguments for compatibility.

@@ -9,10 +9,14 @@ import java.util.Objects;
  * (RFC 5321 section 4.1.2), or the null path {@code <>} (RFC 5321 section 4.5.5).
  *
  * <h2>Accepted syntax</h2>
- * Both modes accept:
+ * As Postfix 3.7 (checked in the lab), both modes accept:
  * <ul>
  * <li>{@code <Local-part@Domain>} with a dot-string or quoted-string local part (RFC 5321
- *     section 4.1.2) and a host name or address literal domain (section 4.1.3);</li>
+ *     section 4.1.2) and a host name or address literal domain (section 4.1.3); one trailing
+ *     dot on the domain is allowed;</li>
+ * <li>spaces or tabs around the path and just inside the brackets: {@code < user@example.com >};</li>
+ * <li>dots anywhere in a dot-string local part: {@code a..b@x}, {@code .a@x}, {@code a.@x}
+ *     (RFC 5321 forbids them; some real mail systems send them);</li>
  * <li>the null path {@code <>};</li>
  * <li>a source route {@code <@a,@b:user@c>}, which is checked and then dropped (RFC 5321
  *     section 4.1.1.3 and Appendix C: servers MUST accept and SHOULD ignore it);</li>
@@ -22,16 +26,18 @@ import java.util.Objects;
  *     {@link Syntax#allowUtf8()} is set; otherwise non-ASCII octets give
  *     {@link AddressException.Reason#NON_ASCII}.</li>
  * </ul>
- * The lenient mode ({@link Syntax#POSTFIX_DEFAULT}, like Postfix's default
- * {@code strict_rfc821_envelopes = no}) also accepts:
- * <ul>
- * <li>no angle brackets: {@code user@example.com};</li>
- * <li>spaces or tabs around the path and just inside the brackets: {@code < user@example.com >};</li>
- * <li>dots anywhere in a dot-string local part: {@code a..b@x}, {@code .a@x}, {@code a.@x}
- *     (sent by some real mail systems).</li>
- * </ul>
- * Neither mode accepts RFC 5322 comments, display names, several addresses, text after the
- * closing bracket, or an all-numeric domain (use an address literal).
+ * The lenient mode ({@link Syntax#POSTFIX_DEFAULT}, Postfix's default
+ * {@code strict_rfc821_envelopes = no}) also accepts a path without angle brackets:
+ * {@code user@example.com}. The strict mode refuses it, and that is its only difference.
+ * Neither mode is stricter than Postfix.
+ * Neither mode accepts text after the closing bracket or an all-numeric domain (use an address
+ * literal).
+ *
+ * <p>Known differences from Postfix 3.7.11, which parses envelopes with its RFC 822 tokenizer
+ * (lab, MAIL FROM): Postfix also accepts {@code <a(comment)@x>}, {@code <a\x01b@x>} (a
+ * backslash outside quotes), {@code <a@b@c>}, {@code <a@@b>}, {@code <@a>} and doubled brackets
+ * {@code <<a@b>>} or {@code <a@b>>}; all are refused here as {@link AddressException.Reason#SYNTAX}
+ * or {@link AddressException.Reason#BAD_DOMAIN} (Postfix: 250, here: 501 5.1.7).
  *
  * <h2>Lengths</h2>
  * The limits of RFC 5321 section 4.5.3.1 (local part 64 octets, domain 255, path 256 including
@@ -55,9 +61,8 @@ public final class MailAddress {
     /**
      * Parser settings.
      *
-     * @param strictRfc821 Postfix {@code strict_rfc821_envelopes}: brackets required, no
-     *                     lenient forms
-     * @param allowUtf8    UTF-8 allowed (SMTPUTF8 was given with MAIL FROM, RFC 6531)
+     * @param strictRfc821 Postfix {@code strict_rfc821_envelopes}: angle brackets required
+     * @param allowUtf8    non-ASCII allowed, as well-formed UTF-8 (RFC 6531 section 3.3)
      */
     public record Syntax(boolean strictRfc821, boolean allowUtf8) {
         /** Postfix's default: lenient, ASCII only. */
@@ -131,13 +136,11 @@ public final class MailAddress {
         int p = off;
         int end = off + len;
         boolean strict = syntax.strictRfc821();
-        if (!strict) {
-            while (p < end && isWsp(b[p])) {
-                p++;
-            }
-            while (end > p && isWsp(b[end - 1])) {
-                end--;
-            }
+        while (p < end && isWsp(b[p])) {
+            p++;
+        }
+        while (end > p && isWsp(b[end - 1])) {
+            end--;
         }
         boolean bracketed = p < end && b[p] == '<';
         if (bracketed) {
@@ -146,13 +149,11 @@ public final class MailAddress {
             }
             p++;
             end--;
-            if (!strict) {
-                while (p < end && isWsp(b[p])) {
-                    p++;
-                }
-                while (end > p && isWsp(b[end - 1])) {
-                    end--;
-                }
+            while (p < end && isWsp(b[p])) {
+                p++;
+            }
+            while (end > p && isWsp(b[end - 1])) {
+                end--;
             }
         } else if (strict) {
             throw new AddressException(AddressException.Reason.MISSING_BRACKETS, "angle brackets required");
@@ -218,21 +219,15 @@ public final class MailAddress {
             }
             local = new String(tmp, 0, n, StandardCharsets.UTF_8);
         } else {
-            // Dot-string = Atom *("." Atom)
-            int prev = -1;
+            // Dot-string = Atom *("." Atom); as Postfix, dots may also lead, trail or repeat.
             while (p < end && b[p] != '@') {
                 int c = b[p] & 0xff;
-                if (c == '.') {
-                    if (strict && (prev == -1 || prev == '.')) {
-                        throw new AddressException(AddressException.Reason.SYNTAX, "misplaced dot in local part");
-                    }
-                } else if (c < 128 && !ATEXT[c]) {
+                if (c != '.' && c < 128 && !ATEXT[c]) {
                     throw new AddressException(AddressException.Reason.SYNTAX, "bad character in local part");
                 }
-                prev = c;
                 p++;
             }
-            if (p == localStart || (strict && prev == '.')) {
+            if (p == localStart) {
                 throw new AddressException(AddressException.Reason.SYNTAX, "bad local part");
             }
             local = new String(b, localStart, p - localStart, StandardCharsets.UTF_8);

@@ -556,21 +556,21 @@ public final class PolicySession {
         StringBuilder sb = new StringBuilder(160);
         sb.append(f.queueId() == null ? "NOQUEUE" : f.queueId()).append(": ").append(verb).append(": ")
                 .append(stage).append(" from ").append(clientNameAddr()).append(": ").append(text);
-        char sep = ';';
+        int mark = sb.length();
         if (f.sender() != null) {
-            sb.append(sep).append(" from=<").append(f.sender()).append('>');
-            sep = ' ';
+            sb.append(" from=<").append(f.sender()).append('>');
         }
         if (f.recipient() != null) {
-            sb.append(sep).append(" to=<").append(Addresses.strip(f.recipient())).append('>');
-            sep = ' ';
+            sb.append(" to=<").append(Addresses.strip(f.recipient())).append('>');
         }
         if (f.protocol() != null) {
-            sb.append(sep).append(" proto=").append(f.protocol());
-            sep = ' ';
+            sb.append(" proto=").append(f.protocol());
         }
         if (f.heloName() != null) {
-            sb.append(sep).append(" helo=<").append(f.heloName()).append('>');
+            sb.append(" helo=<").append(f.heloName()).append('>');
+        }
+        if (sb.length() > mark) {
+            sb.insert(mark, ';');
         }
         log.add(sb.toString());
     }

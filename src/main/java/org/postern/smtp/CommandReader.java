@@ -16,8 +16,10 @@ import java.util.Objects;
  * <li>A line ends at LF. One CR right before the LF is removed; a line that ended in LF alone is
  *     flagged ({@link Line#bareLf()}) for smtpd_forbid_bare_newline. With
  *     {@link BareNewline#NO} every CR before the LF is removed. A CR anywhere else is data.</li>
- * <li>A line longer than the limit (Postfix line_length_limit, 2048) is read to its end; the
- *     first {@code limit} bytes are kept and the line is flagged {@link Line#tooLong()}.</li>
+ * <li>A line longer than the limit (Postfix line_length_limit, 2048; the CR counts) is read
+ *     to its end; the first {@code limit} bytes are kept and the line is flagged
+ *     {@link Line#tooLong()}. Postfix 3.7 sends no error for it: it logs "request longer than
+ *     2048" and runs the kept part as the command (lab).</li>
  * <li>End of stream in the middle of a line is end of stream: a partial command is never
  *     returned.</li>
  * </ul>
@@ -163,7 +165,7 @@ public final class CommandReader {
         }
     }
 
-    /** Whether the last line read ended in a bare LF (DataReader needs it for the first content line). */
+    /** Whether the last line read ended in a bare LF. */
     public boolean lastLineBareLf() {
         return lastBareLf;
     }

@@ -22,8 +22,8 @@ import java.io.OutputStream;
  * <li>{@code NO} (unsafe legacy): LF ends a line and every CR before it is dropped; any "." line
  *     ends the content, so {@code <LF>.<LF>} and {@code <CR><LF>.<LF>} end it too.</li>
  * </ul>
- * The line before the first content line is the DATA command itself
- * ({@link CommandReader#lastLineBareLf()}).
+ * The first content line counts as following a CRLF, whatever ended the DATA command: after
+ * {@code DATA<LF>} a line "." ends the content (Postfix 3.7.11, lab).
  *
  * <p>Bytes after the terminator stay in the CommandReader for the next (pipelined) command.
  * The size limit (Postfix message_size_limit; 0 = none) counts the bytes as stored; over it,
@@ -70,7 +70,7 @@ public final class DataReader {
         boolean dotLine = false; // the line began with a (removed) dot
         long lineLength = 0; // content bytes of the line so far, after the dot
         int pendingCr = 0; // CRs that may be part of the line end
-        boolean prevBare = in.lastLineBareLf();
+        boolean prevBare = false;
         boolean bareSeen = false;
         try {
             while (true) {

@@ -237,6 +237,18 @@ public final class SmtpCommand {
         }
     }
 
+    /**
+     * The ETRN argument (RFC 1985 section 4), or {@link Replies#ETRN_SYNTAX}. Postfix then drops
+     * one leading non-alphanumeric character ("@" or "#") and checks the host name.
+     */
+    public String etrnArgument() throws SmtpSyntaxException {
+        List<String> a = arguments();
+        if (a.size() != 1) {
+            throw new SmtpSyntaxException(Replies.ETRN_SYNTAX);
+        }
+        return a.get(0);
+    }
+
     /** The VRFY argument (RFC 5321 section 4.1.1.6), arguments joined by single spaces. */
     public String vrfyArgument() throws SmtpSyntaxException {
         if (!hasArgument()) {
@@ -260,16 +272,11 @@ public final class SmtpCommand {
         for (String param : params(pe)) {
             String u = param.toUpperCase(Locale.ROOT);
             if (u.startsWith("BODY=")) {
-                // RFC 6152 section 2 (7BIT, 8BITMIME), RFC 3030 section 3 (BINARYMIME)
+                // RFC 6152 section 2. Postfix 3.7 has no BINARYMIME (RFC 3030 section 3), even
+                // with CHUNKING: "555 5.5.4 Unsupported option: BODY=BINARYMIME" (lab).
                 body = switch (u.substring(5)) {
                     case "7BIT" -> MailFrom.Body.SEVEN_BIT;
                     case "8BITMIME" -> MailFrom.Body.EIGHT_BIT_MIME;
-                    case "BINARYMIME" -> {
-                        if (!opts.chunkingEnabled()) {
-                            throw new SmtpSyntaxException(Replies.unsupportedOption(param));
-                        }
-                        yield MailFrom.Body.BINARY_MIME;
-                    }
                     default -> throw new SmtpSyntaxException(Replies.unsupportedOption(param));
                 };
             } else if (u.startsWith("SIZE=")) {
@@ -299,26 +306,24 @@ public final class SmtpCommand {
                     throw new SmtpSyntaxException(Replies.BAD_ENVID);
                 }
                 envid = d;
-            } else if (u.startsWith("AUTH=") && opts.saslActive()) {
-                // RFC 4954 section 5
-                if (auth != null) {
-                    throw new SmtpSyntaxException(Replies.MULTIPLE_AUTH_OPTIONS);
+            } else if (u.startsWith("AUTH=")) {
+                // RFC 4954 section 5. Without SASL, Postfix accepts and ignores it (lab, even twice).
+                if (opts.saslActive()) {
+                    if (auth != null) {
+                        throw new SmtpSyntaxException(Replies.MULTIPLE_AUTH_OPTIONS);
+                    }
+                    auth = param.substring(5);
                 }
-                auth = param.substring(5);
             } else {
                 throw new SmtpSyntaxException(Replies.unsupportedOption(param));
             }
         }
-        MailAddress sender = address(p, pe, opts, utf8, Replies.BAD_SENDER_SYNTAX);
+        MailAddress sender = address(p, pe, opts, Replies.BAD_SENDER_SYNTAX);
         return new MailFrom(sender, size, body, utf8, ret, envid, auth);
     }
 
-    /**
-     * Parses {@code RCPT TO:<path> [params]} (RFC 5321 section 4.1.1.3).
-     *
-     * @param smtputf8 the transaction's MAIL FROM had SMTPUTF8
-     */
-    public RcptTo rcptTo(EnvelopeOptions opts, boolean smtputf8) throws SmtpSyntaxException {
+    /** Parses {@code RCPT TO:<path> [params]} (RFC 5321 section 4.1.1.3). */
+    public RcptTo rcptTo(EnvelopeOptions opts) throws SmtpSyntaxException {
         int p = pathStart("TO:", Replies.RCPT_SYNTAX);
         int pe = pathEnd(p, Replies.BAD_RECIPIENT_SYNTAX);
         Set<RcptTo.Notify> notify = null;
@@ -350,7 +355,7 @@ public final class SmtpCommand {
                 throw new SmtpSyntaxException(Replies.unsupportedOption(param));
             }
         }
-        MailAddress rcpt = address(p, pe, opts, smtputf8, Replies.BAD_RECIPIENT_SYNTAX);
+        MailAddress rcpt = address(p, pe, opts, Replies.BAD_RECIPIENT_SYNTAX);
         if (rcpt.isNull()) {
             throw new SmtpSyntaxException(Replies.BAD_RECIPIENT_SYNTAX);
         }
@@ -424,15 +429,16 @@ public final class SmtpCommand {
         return out;
     }
 
-    private MailAddress address(int p, int pe, EnvelopeOptions opts, boolean utf8, SmtpReply bad)
-            throws SmtpSyntaxException {
+    /**
+     * Postfix 3.7 accepts UTF-8 addresses with or without SMTPUTF8 and even with
+     * smtputf8_enable = no (lab); {@link MailAddress#isUtf8()} tells the caller. Octets that are
+     * not well-formed UTF-8 are refused as bad syntax (Postfix refuses the whole line earlier,
+     * with {@link Replies#BAD_UTF8_SYNTAX}, when smtputf8_enable = yes).
+     */
+    private MailAddress address(int p, int pe, EnvelopeOptions opts, SmtpReply bad) throws SmtpSyntaxException {
         try {
-            return MailAddress.parse(line, p, pe - p, new MailAddress.Syntax(opts.strictRfc821(), utf8));
+            return MailAddress.parse(line, p, pe - p, new MailAddress.Syntax(opts.strictRfc821(), true));
         } catch (AddressException e) {
-            // RFC 6531 section 3.4: a UTF-8 address needs SMTPUTF8 on MAIL FROM.
-            if (e.reason() == AddressException.Reason.NON_ASCII && opts.smtputf8Enabled()) {
-                throw new SmtpSyntaxException(Replies.MUST_DECLARE_SMTPUTF8);
-            }
             throw new SmtpSyntaxException(bad);
         }
     }
@@ -490,24 +496,22 @@ public final class SmtpCommand {
     // ---- BDAT, AUTH, XCLIENT, ETRN -------------------------------------------------------------------
 
     /**
-     * Parses {@code BDAT chunk-size [LAST]} (RFC 3030 section 2: chunk-size = 1*DIGIT). No
-     * argument: {@link Replies#BDAT_SYNTAX} (501, nothing follows). A bad size or keyword:
-     * {@link Replies#BDAT_SYNTAX_DISCONNECT} (521: the chunk cannot be skipped).
+     * Parses {@code BDAT chunk-size [LAST]} (RFC 3030 section 2: chunk-size = 1*DIGIT). Any
+     * error is {@link Replies#BDAT_SYNTAX}, a 521: the chunk cannot be skipped, so the session
+     * ends (lab). "BDAT 0" without LAST parses; the session answers {@link Replies#NULL_BDAT}.
      */
     public BdatCommand bdat() throws SmtpSyntaxException {
         List<String> a = arguments();
-        if (a.isEmpty()) {
+        if (a.isEmpty() || a.size() > 2 || a.get(0).length() > 18
+                || (a.size() == 2 && !a.get(1).equalsIgnoreCase("LAST"))) {
             throw new SmtpSyntaxException(Replies.BDAT_SYNTAX);
         }
         String n = a.get(0);
-        if (a.size() > 2 || n.length() > 18 || (a.size() == 2 && !a.get(1).equalsIgnoreCase("LAST"))) {
-            throw new SmtpSyntaxException(Replies.BDAT_SYNTAX_DISCONNECT);
-        }
         long v = 0;
         for (int i = 0; i < n.length(); i++) {
             char c = n.charAt(i);
             if (c < '0' || c > '9') {
-                throw new SmtpSyntaxException(Replies.BDAT_SYNTAX_DISCONNECT);
+                throw new SmtpSyntaxException(Replies.BDAT_SYNTAX);
             }
             v = v * 10 + (c - '0');
         }
@@ -524,7 +528,11 @@ public final class SmtpCommand {
         return new AuthCommand(a.get(0).toUpperCase(Locale.ROOT), ir);
     }
 
-    /** Parses {@code XCLIENT name=value ...}; values are xtext (XCLIENT_README). */
+    /**
+     * Parses {@code XCLIENT name=value ...}; values are xtext (XCLIENT_README). A value that is
+     * not valid xtext is kept as sent, as Postfix accepts it (lab: {@code HELO=a+g}). A
+     * successful XCLIENT is answered with the 220 greeting, not 250 (lab).
+     */
     public List<XclientAttribute> xclient() throws SmtpSyntaxException {
         List<String> a = arguments();
         if (a.isEmpty()) {
@@ -537,11 +545,9 @@ public final class SmtpCommand {
                 throw new SmtpSyntaxException(Replies.ATTRIBUTE_VALUE_EXPECTED);
             }
             String name = s.substring(0, eq).toUpperCase(Locale.ROOT);
-            String value = Xtext.decode(s.substring(eq + 1));
-            if (value == null) {
-                throw new SmtpSyntaxException(Replies.badXclientValue(name, s.substring(eq + 1)));
-            }
-            out.add(new XclientAttribute(name, value));
+            String raw = s.substring(eq + 1);
+            String value = Xtext.decode(raw);
+            out.add(new XclientAttribute(name, value != null ? value : raw));
         }
         return out;
     }

@@ -54,6 +54,19 @@ class DomainsTest {
         assertThat(Domains.isFqdn("a..b", false)).isFalse();
     }
 
+    /** Postfix 3.7.11 results for reject_invalid_helo_hostname / reject_non_fqdn_helo_hostname (lab). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"example.com,FQDN", "a,NOT_FQDN", "localhost,NOT_FQDN", "example.com.,FQDN",
+            "localhost.,NOT_FQDN", "example..com,INVALID_NAME", "-a.com,INVALID_NAME", "a-.com,INVALID_NAME", "exa_mple.com,FQDN",
+            "1.2.3.4,NOT_FQDN", "123,INVALID_NAME", "1.2.3,INVALID_NAME", "::1,NOT_FQDN", "2001:db8::1,NOT_FQDN", "[1.2.3.4],FQDN",
+            "[IPv6:::1],FQDN", "[foo],INVALID_ADDRESS_LITERAL", "[1.2.3],INVALID_ADDRESS_LITERAL", "'a b',INVALID_NAME",
+            "ex!ample.com,INVALID_NAME", "example.com..,INVALID_NAME", ".example.com,INVALID_NAME", "1a,NOT_FQDN",
+            "1.2.3.4.5,INVALID_NAME", "123.example,FQDN",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com,INVALID_NAME"})
+    void heloLikePostfix(String helo, Domains.HeloSyntax expected) {
+        assertThat(Domains.classifyHelo(helo, false)).isEqualTo(expected);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"1.2.3.4", "0.0.0.0", "255.255.255.255", "::1", "::", "2001:db8::1", "::ffff:1.2.3.4",
             "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "1::", "fe80::1:2", "1:2:3:4:5:6:1.2.3.4", "ABCD::ef"})

@@ -125,15 +125,15 @@ class DataReaderTest {
     }
 
     @Test
-    void firstLineFollowsTheDataCommandEnding() throws IOException {
-        // DATA ended with a bare LF: the first "." line is next to a bare LF.
+    void firstLineCountsAsFollowingCrlfEvenAfterDataLf() throws IOException {
+        // Postfix 3.7.11 with normalize (lab): "DATA<LF>" then ".<CR><LF>" ends an empty message.
         CommandReader r = new CommandReader(TestStreams.whole(bytes("DATA\n.\r\nfoo\r\n.\r\nQUIT\r\n")));
         assertThat(r.readLine().bareLf()).isTrue();
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         ContentResult res = new DataReader(BareNewline.NORMALIZE, 0).read(r, sink);
         assertThat(res.complete()).isTrue();
-        assertThat(text(sink.toByteArray())).isEqualTo("foo\r\n");
-        assertThat(r.readLine().toString()).isEqualTo("QUIT");
+        assertThat(sink.size()).isZero();
+        assertThat(r.readLine().toString()).isEqualTo("foo");
     }
 
     @Test

@@ -19,6 +19,16 @@ class EhloKeywordsTest {
     }
 
     @Test
+    void xclientAfterStarttlsAsPostfix() {
+        // Postfix 3.7.11 (lab), smtpd_tls_security_level = may and an XCLIENT-authorized client.
+        EhloKeywords.Result r = EhloKeywords.forHost("mx.example.test").sizeLimit(10240000).starttls(true)
+                .xclient(EhloKeywords.POSTFIX_XCLIENT_ATTRIBUTES).build();
+        assertThat(r.reply().lines()).containsExactly("mx.example.test", "PIPELINING", "SIZE 10240000", "VRFY", "ETRN",
+                "STARTTLS", "XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT", "ENHANCEDSTATUSCODES",
+                "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING");
+    }
+
+    @Test
     void defaultsWithoutTlsAuthOrLimit() {
         EhloKeywords.Result r = EhloKeywords.forHost("mx").vrfy(false).smtputf8(false).xclient("NAME ADDR").build();
         assertThat(r.reply().lines()).containsExactly("mx", "PIPELINING", "SIZE", "ETRN", "XCLIENT NAME ADDR",

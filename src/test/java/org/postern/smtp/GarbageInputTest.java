@@ -30,7 +30,7 @@ class GarbageInputTest {
     @Test
     void commandParsersOnlyThrowSyntaxExceptions() throws IOException {
         Random rnd = new Random(5321);
-        EnvelopeOptions[] opts = {EnvelopeOptions.POSTFIX_DEFAULT, new EnvelopeOptions(true, false, false, false, true)};
+        EnvelopeOptions[] opts = {EnvelopeOptions.POSTFIX_DEFAULT, new EnvelopeOptions(true, false, false, true)};
         for (int round = 0; round < 1500; round++) {
             byte[] data = garbage(rnd, 400);
             CommandReader r = new CommandReader(TestStreams.whole(data), 64);
@@ -50,7 +50,7 @@ class GarbageInputTest {
                     c.isNonSmtp(SmtpCommand.DEFAULT_FORBIDDEN);
                     for (EnvelopeOptions o : opts) {
                         tryParse(() -> c.mailFrom(o));
-                        tryParse(() -> c.rcptTo(o, true));
+                        tryParse(() -> c.rcptTo(o));
                     }
                     tryParse(c::bdat);
                     tryParse(c::auth);

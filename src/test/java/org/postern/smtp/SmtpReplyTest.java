@@ -55,7 +55,7 @@ class SmtpReplyTest {
     @Test
     void classification() {
         assertThat(Replies.timeout("mx.example.com").closesConnection()).isTrue();
-        assertThat(Replies.BDAT_SYNTAX_DISCONNECT.closesConnection()).isTrue();
+        assertThat(Replies.BDAT_SYNTAX.closesConnection()).isTrue();
         assertThat(Replies.TLS_NOT_AVAILABLE.isTransient()).isTrue();
         assertThat(Replies.OK.closesConnection()).isFalse();
         assertThat(Replies.OK.withText("Ok: queued").toString()).isEqualTo("250 2.0.0 Ok: queued");
@@ -69,7 +69,10 @@ class SmtpReplyTest {
         assertThat(Replies.RCPT_OK.toString()).isEqualTo("250 2.1.5 Ok");
         assertThat(Replies.START_DATA.toString()).isEqualTo("354 End data with <CR><LF>.<CR><LF>");
         assertThat(Replies.BYE.toString()).isEqualTo("221 2.0.0 Bye");
-        assertThat(Replies.COMMAND_NOT_RECOGNIZED.toString()).isEqualTo("502 5.5.2 Error: command not recognized");
+        assertThat(Replies.COMMAND_NOT_RECOGNIZED.toString()).isEqualTo("500 5.5.2 Error: command not recognized");
+        assertThat(Replies.COMMAND_NOT_IMPLEMENTED.toString()).isEqualTo("502 5.5.1 Error: command not implemented");
+        assertThat(Replies.NULL_BDAT.toString()).isEqualTo("551 5.7.1 Null BDAT request");
+        assertThat(Replies.XCLIENT_NOT_AUTHORIZED.toString()).isEqualTo("550 5.7.0 Error: insufficient authorization");
         assertThat(Replies.NEED_MAIL.toString()).isEqualTo("503 5.5.1 Error: need MAIL command");
         assertThat(Replies.NEED_RCPT.toString()).isEqualTo("503 5.5.1 Error: need RCPT command");
         assertThat(Replies.NESTED_MAIL.toString()).isEqualTo("503 5.5.1 Error: nested MAIL command");
