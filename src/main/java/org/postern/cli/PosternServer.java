@@ -109,7 +109,7 @@ public final class PosternServer implements AutoCloseable {
                     main.integer("default_destination_recipient_limit")), clock);
             queueManager.start();
             SmtpServer smtp = SmtpServer.start(serverContext, config.listeners(), main.list("inet_interfaces"),
-                    main.list("inet_protocols"));
+                    main.list("inet_protocols"), tables);
             return new PosternServer(spool, queueManager, lmtp, smtp, main.time("postern_shutdown_timeout"));
         } catch (SmtpServer.StartException | TlsException | TableConfigException | IOException
                  | IllegalArgumentException | org.postern.policy.PolicyConfigException e) {

@@ -19,7 +19,7 @@ import org.postern.lookup.TableConfigException;
  * {@code parent_domain_matches_subdomains}), {@code /file} entries, {@code type:table} lookups of
  * the client address, and {@code !} exclusions. The first matching entry decides.
  */
-final class NetworkList {
+public final class NetworkList {
 
     private sealed interface Entry permits Net, Name, Table { }
 
@@ -43,7 +43,7 @@ final class NetworkList {
         return new NetworkList(entries, false);
     }
 
-    static NetworkList parse(String value, LookupTables tables, boolean parentMatches)
+    public static NetworkList parse(String value, LookupTables tables, boolean parentMatches)
             throws TableConfigException {
         List<Entry> entries = new ArrayList<>();
         add(entries, PostfixLists.split(value), tables);
@@ -88,7 +88,7 @@ final class NetworkList {
      * @param address the client IP address
      * @param name    the verified client name or {@code unknown}
      */
-    boolean matches(String address, String name) throws LookupException {
+    public boolean matches(String address, String name) throws LookupException {
         byte[] ip = IpNet.bytes(address);
         String host = name == null ? "unknown" : name.toLowerCase(Locale.ROOT);
         for (Entry e : entries) {

@@ -1,10 +1,11 @@
 package org.postern.server;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import org.postern.config.Listener;
 import org.postern.config.ParameterSet;
+import org.postern.lookup.LookupTables;
+import org.postern.lookup.TableConfigException;
 import org.postern.smtp.BareNewline;
 import org.postern.smtp.EhloKeywords;
 import org.postern.tls.TlsException;
@@ -56,7 +57,7 @@ public record ListenerSettings(
     /** smtpd_tls_security_level; verify, secure and fingerprint act as encrypt (with a warning at start). */
     public enum TlsLevel { NONE, MAY, ENCRYPT }
 
-    public static ListenerSettings of(Listener listener) {
+    public static ListenerSettings of(Listener listener, LookupTables tables) throws TableConfigException {
         // Called at start-up: a bad value stops the server with a message naming the parameter.
         ParameterSet p = listener.parameters();
         String syslogName = p.get("syslog_name");
@@ -86,15 +87,15 @@ public record ListenerSettings(
                 p.integer("smtpd_client_connection_count_limit"),
                 p.integer("smtpd_client_connection_rate_limit"),
                 p.time("anvil_rate_time_unit"),
-                networks(p, "smtpd_client_event_limit_exceptions"),
+                networks(p, tables, "smtpd_client_event_limit_exceptions"),
                 p.bool("smtpd_helo_required"),
                 p.bool("disable_vrfy_command"),
                 p.bool("smtputf8_enable"),
                 BareNewline.fromConfig(p.get("smtpd_forbid_bare_newline")),
-                networks(p, "smtpd_forbid_bare_newline_exclusions"),
+                networks(p, tables, "smtpd_forbid_bare_newline_exclusions"),
                 p.integer("smtpd_forbid_bare_newline_reject_code"),
                 p.bool("smtpd_forbid_unauth_pipelining"),
-                networks(p, "smtpd_authorized_xclient_hosts"),
+                networks(p, tables, "smtpd_authorized_xclient_hosts"),
                 level,
                 protocols(p, level),
                 wrapper,
@@ -102,7 +103,7 @@ public record ListenerSettings(
                 p.bool("smtpd_tls_received_header"),
                 p.bool("smtpd_sasl_auth_enable"),
                 p.bool("smtpd_sasl_authenticated_header"),
-                networks(p, "smtpd_sasl_exceptions_networks"),
+                networks(p, tables, "smtpd_sasl_exceptions_networks"),
                 p.bool("broken_sasl_auth_clients"),
                 EhloKeywords.Discard.parse(p.get("smtpd_discard_ehlo_keywords")),
                 p.bool("smtpd_peername_lookup"),
@@ -119,27 +120,7 @@ public record ListenerSettings(
         }
     }
 
-    /**
-     * The literal networks of a network-list parameter. Host names and tables (allowed by Postfix
-     * in these lists) are skipped here; {@code mynetworks} itself is handled in full by the
-     * restriction engine.
-     */
-    private static Networks networks(ParameterSet p, String name) {
-        List<String> items = p.list(name).stream()
-                .filter(i -> Networks.literal(stripNetwork(i)) != null)
-                .toList();
-        return Networks.parse(items);
-    }
-
-    private static String stripNetwork(String item) {
-        String s = item.startsWith("!") ? item.substring(1) : item;
-        int slash = s.lastIndexOf('/');
-        if (slash >= 0) {
-            s = s.substring(0, slash);
-        }
-        if (s.startsWith("[") && s.endsWith("]")) {
-            s = s.substring(1, s.length() - 1);
-        }
-        return s;
+    private static Networks networks(ParameterSet p, LookupTables tables, String name) throws TableConfigException {
+        return Networks.parse(name, p.get(name), tables);
     }
 }

@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.postern.config.Listener;
 import org.postern.log.MailLog;
+import org.postern.lookup.LookupTables;
+import org.postern.lookup.TableConfigException;
 import org.slf4j.Logger;
 
 /**
@@ -56,11 +58,17 @@ public final class SmtpServer implements AutoCloseable {
      * @param protocols  {@code inet_protocols} ({@code all}, {@code ipv4}, {@code ipv6})
      */
     public static SmtpServer start(ServerContext context, List<Listener> listeners, List<String> interfaces,
-                                   List<String> protocols) throws StartException {
+                                   List<String> protocols, LookupTables tables) throws StartException {
         SmtpServer server = new SmtpServer(context);
         try {
             for (Listener listener : listeners) {
-                ListenerSettings settings = ListenerSettings.of(listener);
+                ListenerSettings settings;
+                try {
+                    settings = ListenerSettings.of(listener, tables);
+                } catch (TableConfigException | IllegalArgumentException e) {
+                    throw new StartException("service " + listener.name() + " (" + listener.origin() + "): "
+                            + e.getMessage(), e);
+                }
                 for (InetAddress address : bindAddresses(listener, interfaces, protocols)) {
                     server.bound.add(new Bound(bind(listener, address), settings));
                 }

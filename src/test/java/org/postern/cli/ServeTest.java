@@ -29,7 +29,9 @@ class ServeTest {
     @Test
     void startsThenStopsCleanlyOnSigterm() throws Exception {
         Path config = Files.createDirectories(dir.resolve("etc"));
-        Files.writeString(config.resolve("main.cf"), "myhostname = mx.example.test\ndata_directory = " + dir.resolve("data") + "\n");
+        Files.writeString(config.resolve("main.cf"), "myhostname = mx.example.test\ninet_interfaces = 127.0.0.1\n"
+                + "smtpd_peername_lookup = no\ndata_directory = " + dir.resolve("data") + "\n");
+        Files.writeString(config.resolve("master.cf"), TestPostern.freePort() + " inet n - n - - smtpd\n");
         Process p = start(config);
         List<String> lines = new ArrayList<>();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
