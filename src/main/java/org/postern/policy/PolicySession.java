@@ -63,6 +63,10 @@ public final class PolicySession {
 
     // transaction state
     private Pending deferIfPermit;
+    /** With smtpd_delay_reject=no: the defer_if_permit raised at CONNECT, HELO and MAIL, applied at RCPT. */
+    private Pending clientDefer;
+    private Pending heloDefer;
+    private Pending senderDefer;
     private boolean discard;
     private String hold;
     private String filter;
@@ -95,10 +99,12 @@ public final class PolicySession {
         if (delayReject()) {
             return finish(DUNNO, false);
         }
-        return evaluate(() -> {
+        Decision d = evaluate(() -> {
             modifyingActionsAllowed = false;
             return clientList();
         }, false);
+        clientDefer = deferIfPermit;
+        return d;
     }
 
     /** HELO/EHLO: the helo list, only with {@code smtpd_delay_reject=no}. */
@@ -107,10 +113,13 @@ public final class PolicySession {
         if (delayReject()) {
             return finish(DUNNO, false);
         }
-        return evaluate(() -> {
+        deferIfPermit = clientDefer;
+        Decision d = evaluate(() -> {
             modifyingActionsAllowed = false;
             return heloList();
         }, false);
+        heloDefer = deferIfPermit == clientDefer ? null : deferIfPermit;
+        return d;
     }
 
     /** MAIL FROM: the sender list, only with {@code smtpd_delay_reject=no}. */
@@ -119,7 +128,15 @@ public final class PolicySession {
         if (delayReject()) {
             return finish(DUNNO, false);
         }
-        return evaluate(this::senderList, false);
+        deferIfPermit = earlyDefer(null);
+        Decision d = evaluate(this::senderList, false);
+        senderDefer = deferIfPermit == earlyDefer(null) ? null : deferIfPermit;
+        return d;
+    }
+
+    /** The first defer_if_permit of the CONNECT, HELO and MAIL stages (section 1.4). */
+    private Pending earlyDefer(Pending sender) {
+        return clientDefer != null ? clientDefer : heloDefer != null ? heloDefer : sender;
     }
 
     /** RCPT TO: the full pipeline of section 1.1. */
@@ -143,6 +160,8 @@ public final class PolicySession {
                 if (s == REJECT) {
                     return s;
                 }
+            } else {
+                deferIfPermit = earlyDefer(senderDefer);
             }
             deferIfReject = null;
             warnLevel = 0;
@@ -215,6 +234,7 @@ public final class PolicySession {
     /** At RSET, MAIL and the end of a transaction: forget the transaction's flags and actions. */
     public void resetTransaction() {
         discard = false;
+        senderDefer = null;
         hold = null;
         filter = null;
         redirect = null;
@@ -447,6 +467,11 @@ public final class PolicySession {
                     : Rbl.rhs(this, arg, domainOf(rcpt()), RECIPIENT, false);
             case "check_etrn_access" -> f.etrnDomain() == null ? DUNNO
                     : nameAccess(arg, f.etrnDomain(), f.etrnDomain(), "Etrn command");
+            // No client certificate data reaches the engine: these find nothing (section 2.2).
+            case "permit_tls_clientcerts", "permit_tls_all_clientcerts", "check_ccert_access" -> DUNNO;
+            // There is no verify(8) service: answer as Postfix does when it is unavailable (sections 2.4, 2.5).
+            case "reject_unverified_sender" -> unverified(f.sender(), SENDER, "unverified_sender_tempfail_action", "4.1.7");
+            case "reject_unverified_recipient" -> unverified(rcpt(), RECIPIENT, "unverified_recipient_tempfail_action", "4.1.1");
             default -> {
                 warning("unknown smtpd restriction: \"" + r + "\"");
                 throw configError();
@@ -1031,6 +1056,14 @@ public final class PolicySession {
             return tempfail("unknown_address_tempfail_action", 450, dsn, text, cls);
         }
         return reject(code("unknown_address_reject_code"), dsn, text, cls);
+    }
+
+    private int unverified(String address, String cls, String tempfailParam, String dsn) {
+        if (address == null || address.isEmpty()) {
+            return DUNNO;
+        }
+        warning("address verification service is not available");
+        return tempfail(tempfailParam, 450, dsn, generic(address, cls, "address verification problem"), cls);
     }
 
     private int unauthDestination(int code) {
