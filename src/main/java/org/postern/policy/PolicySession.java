@@ -467,6 +467,7 @@ public final class PolicySession {
                     : Rbl.rhs(this, arg, domainOf(rcpt()), RECIPIENT, false);
             case "check_etrn_access" -> f.etrnDomain() == null ? DUNNO
                     : nameAccess(arg, f.etrnDomain(), f.etrnDomain(), "Etrn command");
+            case "permit_mx_backup" -> mxBackup();
             // No client certificate data reaches the engine: these find nothing (section 2.2).
             case "permit_tls_clientcerts", "permit_tls_all_clientcerts", "check_ccert_access" -> DUNNO;
             // There is no verify(8) service: answer as Postfix does when it is unavailable (sections 2.4, 2.5).
@@ -1056,6 +1057,41 @@ public final class PolicySession {
             return tempfail("unknown_address_tempfail_action", 450, dsn, text, cls);
         }
         return reject(code("unknown_address_reject_code"), dsn, text, cls);
+    }
+
+    /**
+     * permit_mx_backup (deprecated, section 2.5): OK for an authorized destination, or when one of
+     * the domain's MX hosts is this machine; with permit_mx_backup_networks, every MX host preferred
+     * over ours must be in those networks.
+     */
+    private int mxBackup() {
+        String r = rcpt();
+        if (r == null || r.isEmpty() || AddressClassifier.hasSenderRouting(r)) {
+            return DUNNO;
+        }
+        if (authorized(r)) {
+            return OK;
+        }
+        String domain = domainOf(Addresses.canonical(r, e.myorigin));
+        DnsResult<MxHost> mx = dns("MX", domain, () -> e.dns.mx(domain));
+        if (!mx.found()) {
+            return DUNNO;
+        }
+        List<MxHost> hosts = mx.records().stream().filter(m -> !m.isNull())
+                .sorted(java.util.Comparator.comparingInt(MxHost::preference)).toList();
+        List<String> networks = e.params.list("permit_mx_backup_networks");
+        for (MxHost h : hosts) {
+            List<String> addresses = new ArrayList<>();
+            addAddresses(h.host(), addresses);
+            if (addresses.stream().anyMatch(e.classifier::isOwnAddress)) {
+                return OK;
+            }
+            if (!networks.isEmpty() && addresses.stream().noneMatch(a -> networks.stream()
+                    .map(IpNet::parse).anyMatch(n -> n != null && n.contains(IpNet.bytes(a))))) {
+                return DUNNO;
+            }
+        }
+        return DUNNO;
     }
 
     private int unverified(String address, String cls, String tempfailParam, String dsn) {
