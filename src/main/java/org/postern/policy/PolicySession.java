@@ -165,7 +165,7 @@ public final class PolicySession {
             }
             deferIfReject = null;
             warnLevel = 0;
-            boolean relayFirst = e.params.bool("smtpd_relay_before_recipient_restrictions");
+            boolean relayFirst = e.bool("smtpd_relay_before_recipient_restrictions");
             String first = relayFirst ? "smtpd_relay_restrictions" : "smtpd_recipient_restrictions";
             String second = relayFirst ? "smtpd_recipient_restrictions" : "smtpd_relay_restrictions";
             for (String list : List.of(first, second)) {
@@ -180,11 +180,11 @@ public final class PolicySession {
             if (deferIfPermit != null && !discard) {
                 return rejectSaved(deferIfPermit);
             }
-            if (!discard && e.params.bool("smtpd_reject_unlisted_sender") && !senderMapsChecked
+            if (!discard && e.bool("smtpd_reject_unlisted_sender") && !senderMapsChecked
                     && unlisted(facts.sender(), true) == REJECT) {
                 return REJECT;
             }
-            if (!discard && e.params.bool("smtpd_reject_unlisted_recipient") && !rcptMapsChecked) {
+            if (!discard && e.bool("smtpd_reject_unlisted_recipient") && !rcptMapsChecked) {
                 return unlisted(rcpt, false);
             }
             return DUNNO;
@@ -243,7 +243,7 @@ public final class PolicySession {
     }
 
     private boolean delayReject() {
-        return e.params.bool("smtpd_delay_reject");
+        return e.bool("smtpd_delay_reject");
     }
 
     private int clientList() {
@@ -487,7 +487,7 @@ public final class PolicySession {
     }
 
     private int code(String param) {
-        return e.params.integer(param);
+        return e.integer(param);
     }
 
     /**
@@ -521,7 +521,7 @@ public final class PolicySession {
     }
 
     private PolicyReply assemble(int code, String dsn, String text, String cls) {
-        PolicyReply r = Replies.assemble(code, dsn, text, cls, e.params.bool("soft_bounce"));
+        PolicyReply r = Replies.assemble(code, dsn, text, cls, e.bool("soft_bounce"));
         if (r.code() == 450 && "Service unavailable".equals(r.text()) && (code < 400 || code > 599)) {
             warning("SMTP reply code configuration error: " + code + " " + dsn + " " + text);
         }
@@ -548,7 +548,7 @@ public final class PolicySession {
 
     /** A DNS tempfail under a {@code *_tempfail_action} parameter (section 1.4). */
     int tempfail(String actionParam, int code, String dsn, String text, String cls) {
-        return "defer".equals(e.params.get(actionParam)) ? reject(code, dsn, text, cls)
+        return "defer".equals(e.get(actionParam)) ? reject(code, dsn, text, cls)
                 : deferIfPermit(code, dsn, text, cls);
     }
 
@@ -628,7 +628,7 @@ public final class PolicySession {
     }
 
     private boolean saslEnabled() {
-        return e.params.bool("smtpd_sasl_auth_enable");
+        return e.bool("smtpd_sasl_auth_enable");
     }
 
     boolean authorized(String recipient) {
@@ -723,11 +723,11 @@ public final class PolicySession {
         LookupTable t = table(spec);
         Optional<SearchHit> hit;
         if (address.isEmpty()) {
-            String key = e.params.get("smtpd_null_access_lookup_key");
+            String key = e.get("smtpd_null_access_lookup_key");
             hit = find(spec, () -> t.find(key).map(v -> new SearchHit(key, v)), address, cls);
         } else {
             String canonical = Addresses.canonical(address, e.myorigin);
-            AddressSearch search = new AddressSearch(e.params.get("recipient_delimiter"), e.parentMatchesAccess);
+            AddressSearch search = new AddressSearch(e.get("recipient_delimiter"), e.parentMatchesAccess);
             hit = find(spec, () -> search.find(t, canonical), address, cls);
         }
         if (hit.isEmpty()) {
@@ -1119,12 +1119,12 @@ public final class PolicySession {
         String dsn = sender ? "5.1.0" : "5.1.1";
         String addr = Addresses.canonical(address, e.myorigin);
         String key = "<" + address + ">";
-        AddressSearch search = new AddressSearch(e.params.get("recipient_delimiter"), false);
+        AddressSearch search = new AddressSearch(e.get("recipient_delimiter"), false);
         if (!e.virtualAliasMaps.isEmpty() && lookup(() -> search.findVirtual(e.virtualAliasMaps, addr), key).isPresent()) {
             return DUNNO;
         }
         AddressClass c = lookup(() -> e.classifier.classifyAddress(addr), key);
-        boolean show = e.params.bool("show_user_unknown_table_name");
+        boolean show = e.bool("show_user_unknown_table_name");
         return switch (c) {
             case VIRTUAL_ALIAS -> reject(code("unknown_virtual_alias_reject_code"), dsn,
                     generic(address, cls, "User unknown in virtual alias table"), cls);
@@ -1201,7 +1201,7 @@ public final class PolicySession {
         if (e.senderLoginMaps.isEmpty()) {
             return null;
         }
-        AddressSearch search = new AddressSearch(e.params.get("recipient_delimiter"), false);
+        AddressSearch search = new AddressSearch(e.get("recipient_delimiter"), false);
         int at = addr.lastIndexOf('@');
         boolean local = lookup(() -> e.classifier.classifyAddress(addr), key) == AddressClass.LOCAL;
         List<String> keys = new ArrayList<>(List.of(addr, search.baseLocalpart(addr.substring(0, at)) + addr.substring(at)));

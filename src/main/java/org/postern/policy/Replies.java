@@ -5,7 +5,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Function;
 
 import org.postern.config.ParameterSet;
@@ -169,9 +168,5 @@ final class Replies {
             }
         }
         return -1;
-    }
-
-    static Map<String, String> none() {
-        return Map.of();
     }
 }
