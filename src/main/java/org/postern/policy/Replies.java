@@ -73,14 +73,14 @@ final class Replies {
         String footer = params.get("smtpd_reject_footer");
         String text = reply.text();
         if (footer != null && !footer.isEmpty()) {
-            String expanded = expand(footer, name -> footerMacro(name, params, f));
+            String expanded = expand(footer, name -> footerMacro(name, params, f)).replace("\\n", "\n");
             if (expanded.startsWith("\\c")) {
                 text = text + expanded.substring(2);
             } else {
                 text = text + "\n" + expanded;
             }
         }
-        String[] parts = text.replace("\\n", "\n").split("\n", -1);
+        String[] parts = text.split("\n", -1);
         List<String> out = new ArrayList<>(parts.length);
         String dsn = reply.dsn() == null ? "" : reply.dsn() + " ";
         for (int i = 0; i < parts.length; i++) {

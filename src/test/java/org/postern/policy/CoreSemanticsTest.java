@@ -409,6 +409,11 @@ class CoreSemanticsTest {
                 "554-5.7.1 <bob@example.test>: Recipient address rejected: Access denied",
                 "554 5.7.1 Contact postmaster@example.test (198.51.100.7)");
         assertThat(d.log().getFirst()).doesNotContain("Contact");
+        Decision two = fx.engine("smtpd_reject_footer = line one\\nline two\n"
+                + "smtpd_recipient_restrictions = reject\n").newSession().rcpt(new Facts());
+        assertThat(two.replyLines()).containsExactly(
+                "554-5.7.1 <bob@example.test>: Recipient address rejected: Access denied",
+                "554-5.7.1 line one", "554 5.7.1 line two");
         Decision joined = fx.engine("smtpd_reject_footer = \\c, see https://example.test/help\n"
                 + "smtpd_recipient_restrictions = reject\n").newSession().rcpt(new Facts());
         assertThat(joined.replyLines()).containsExactly(
