@@ -133,6 +133,30 @@ public final class PolicyEngine {
         }
     }
 
+    /** Parameter values, expanded once: the engine reads a few of them on every RCPT. */
+    private final Map<String, String> values = new java.util.concurrent.ConcurrentHashMap<>();
+
+    String get(String name) {
+        String v = values.get(name);
+        if (v == null) {
+            v = params.get(name);
+            values.put(name, v == null ? "" : v);
+        }
+        return v == null ? "" : v;
+    }
+
+    boolean bool(String name) {
+        return "yes".equalsIgnoreCase(get(name).strip());
+    }
+
+    int integer(String name) {
+        try {
+            return Integer.parseInt(get(name).strip());
+        } catch (NumberFormatException ex) {
+            return 0; // an invalid reply code becomes 450 4.7.1 Service unavailable (section 1.7)
+        }
+    }
+
     /** The table opened for {@code spec}, or null when the configuration did not name it. */
     LookupTable table(String spec) {
         return tables.get(spec);

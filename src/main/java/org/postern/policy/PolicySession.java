@@ -63,6 +63,10 @@ public final class PolicySession {
 
     // transaction state
     private Pending deferIfPermit;
+    /** With smtpd_delay_reject=no: the defer_if_permit raised at CONNECT, HELO and MAIL, applied at RCPT. */
+    private Pending clientDefer;
+    private Pending heloDefer;
+    private Pending senderDefer;
     private boolean discard;
     private String hold;
     private String filter;
@@ -95,10 +99,12 @@ public final class PolicySession {
         if (delayReject()) {
             return finish(DUNNO, false);
         }
-        return evaluate(() -> {
+        Decision d = evaluate(() -> {
             modifyingActionsAllowed = false;
             return clientList();
         }, false);
+        clientDefer = deferIfPermit;
+        return d;
     }
 
     /** HELO/EHLO: the helo list, only with {@code smtpd_delay_reject=no}. */
@@ -107,10 +113,13 @@ public final class PolicySession {
         if (delayReject()) {
             return finish(DUNNO, false);
         }
-        return evaluate(() -> {
+        deferIfPermit = clientDefer;
+        Decision d = evaluate(() -> {
             modifyingActionsAllowed = false;
             return heloList();
         }, false);
+        heloDefer = deferIfPermit == clientDefer ? null : deferIfPermit;
+        return d;
     }
 
     /** MAIL FROM: the sender list, only with {@code smtpd_delay_reject=no}. */
@@ -119,7 +128,15 @@ public final class PolicySession {
         if (delayReject()) {
             return finish(DUNNO, false);
         }
-        return evaluate(this::senderList, false);
+        deferIfPermit = earlyDefer(null);
+        Decision d = evaluate(this::senderList, false);
+        senderDefer = deferIfPermit == earlyDefer(null) ? null : deferIfPermit;
+        return d;
+    }
+
+    /** The first defer_if_permit of the CONNECT, HELO and MAIL stages (section 1.4). */
+    private Pending earlyDefer(Pending sender) {
+        return clientDefer != null ? clientDefer : heloDefer != null ? heloDefer : sender;
     }
 
     /** RCPT TO: the full pipeline of section 1.1. */
@@ -143,10 +160,12 @@ public final class PolicySession {
                 if (s == REJECT) {
                     return s;
                 }
+            } else {
+                deferIfPermit = earlyDefer(senderDefer);
             }
             deferIfReject = null;
             warnLevel = 0;
-            boolean relayFirst = e.params.bool("smtpd_relay_before_recipient_restrictions");
+            boolean relayFirst = e.bool("smtpd_relay_before_recipient_restrictions");
             String first = relayFirst ? "smtpd_relay_restrictions" : "smtpd_recipient_restrictions";
             String second = relayFirst ? "smtpd_recipient_restrictions" : "smtpd_relay_restrictions";
             for (String list : List.of(first, second)) {
@@ -161,11 +180,11 @@ public final class PolicySession {
             if (deferIfPermit != null && !discard) {
                 return rejectSaved(deferIfPermit);
             }
-            if (!discard && e.params.bool("smtpd_reject_unlisted_sender") && !senderMapsChecked
+            if (!discard && e.bool("smtpd_reject_unlisted_sender") && !senderMapsChecked
                     && unlisted(facts.sender(), true) == REJECT) {
                 return REJECT;
             }
-            if (!discard && e.params.bool("smtpd_reject_unlisted_recipient") && !rcptMapsChecked) {
+            if (!discard && e.bool("smtpd_reject_unlisted_recipient") && !rcptMapsChecked) {
                 return unlisted(rcpt, false);
             }
             return DUNNO;
@@ -215,6 +234,7 @@ public final class PolicySession {
     /** At RSET, MAIL and the end of a transaction: forget the transaction's flags and actions. */
     public void resetTransaction() {
         discard = false;
+        senderDefer = null;
         hold = null;
         filter = null;
         redirect = null;
@@ -223,7 +243,7 @@ public final class PolicySession {
     }
 
     private boolean delayReject() {
-        return e.params.bool("smtpd_delay_reject");
+        return e.bool("smtpd_delay_reject");
     }
 
     private int clientList() {
@@ -447,6 +467,12 @@ public final class PolicySession {
                     : Rbl.rhs(this, arg, domainOf(rcpt()), RECIPIENT, false);
             case "check_etrn_access" -> f.etrnDomain() == null ? DUNNO
                     : nameAccess(arg, f.etrnDomain(), f.etrnDomain(), "Etrn command");
+            case "permit_mx_backup" -> mxBackup();
+            // No client certificate data reaches the engine: these find nothing (section 2.2).
+            case "permit_tls_clientcerts", "permit_tls_all_clientcerts", "check_ccert_access" -> DUNNO;
+            // There is no verify(8) service: answer as Postfix does when it is unavailable (sections 2.4, 2.5).
+            case "reject_unverified_sender" -> unverified(f.sender(), SENDER, "unverified_sender_tempfail_action", "4.1.7");
+            case "reject_unverified_recipient" -> unverified(rcpt(), RECIPIENT, "unverified_recipient_tempfail_action", "4.1.1");
             default -> {
                 warning("unknown smtpd restriction: \"" + r + "\"");
                 throw configError();
@@ -461,7 +487,7 @@ public final class PolicySession {
     }
 
     private int code(String param) {
-        return e.params.integer(param);
+        return e.integer(param);
     }
 
     /**
@@ -495,7 +521,7 @@ public final class PolicySession {
     }
 
     private PolicyReply assemble(int code, String dsn, String text, String cls) {
-        PolicyReply r = Replies.assemble(code, dsn, text, cls, e.params.bool("soft_bounce"));
+        PolicyReply r = Replies.assemble(code, dsn, text, cls, e.bool("soft_bounce"));
         if (r.code() == 450 && "Service unavailable".equals(r.text()) && (code < 400 || code > 599)) {
             warning("SMTP reply code configuration error: " + code + " " + dsn + " " + text);
         }
@@ -522,7 +548,7 @@ public final class PolicySession {
 
     /** A DNS tempfail under a {@code *_tempfail_action} parameter (section 1.4). */
     int tempfail(String actionParam, int code, String dsn, String text, String cls) {
-        return "defer".equals(e.params.get(actionParam)) ? reject(code, dsn, text, cls)
+        return "defer".equals(e.get(actionParam)) ? reject(code, dsn, text, cls)
                 : deferIfPermit(code, dsn, text, cls);
     }
 
@@ -602,7 +628,7 @@ public final class PolicySession {
     }
 
     private boolean saslEnabled() {
-        return e.params.bool("smtpd_sasl_auth_enable");
+        return e.bool("smtpd_sasl_auth_enable");
     }
 
     boolean authorized(String recipient) {
@@ -697,11 +723,11 @@ public final class PolicySession {
         LookupTable t = table(spec);
         Optional<SearchHit> hit;
         if (address.isEmpty()) {
-            String key = e.params.get("smtpd_null_access_lookup_key");
+            String key = e.get("smtpd_null_access_lookup_key");
             hit = find(spec, () -> t.find(key).map(v -> new SearchHit(key, v)), address, cls);
         } else {
             String canonical = Addresses.canonical(address, e.myorigin);
-            AddressSearch search = new AddressSearch(e.params.get("recipient_delimiter"), e.parentMatchesAccess);
+            AddressSearch search = new AddressSearch(e.get("recipient_delimiter"), e.parentMatchesAccess);
             hit = find(spec, () -> search.find(t, canonical), address, cls);
         }
         if (hit.isEmpty()) {
@@ -1033,6 +1059,49 @@ public final class PolicySession {
         return reject(code("unknown_address_reject_code"), dsn, text, cls);
     }
 
+    /**
+     * permit_mx_backup (deprecated, section 2.5): OK for an authorized destination, or when one of
+     * the domain's MX hosts is this machine; with permit_mx_backup_networks, every MX host preferred
+     * over ours must be in those networks.
+     */
+    private int mxBackup() {
+        String r = rcpt();
+        if (r == null || r.isEmpty() || AddressClassifier.hasSenderRouting(r)) {
+            return DUNNO;
+        }
+        if (authorized(r)) {
+            return OK;
+        }
+        String domain = domainOf(Addresses.canonical(r, e.myorigin));
+        DnsResult<MxHost> mx = dns("MX", domain, () -> e.dns.mx(domain));
+        if (!mx.found()) {
+            return DUNNO;
+        }
+        List<MxHost> hosts = mx.records().stream().filter(m -> !m.isNull())
+                .sorted(java.util.Comparator.comparingInt(MxHost::preference)).toList();
+        List<String> networks = e.params.list("permit_mx_backup_networks");
+        for (MxHost h : hosts) {
+            List<String> addresses = new ArrayList<>();
+            addAddresses(h.host(), addresses);
+            if (addresses.stream().anyMatch(e.classifier::isOwnAddress)) {
+                return OK;
+            }
+            if (!networks.isEmpty() && addresses.stream().noneMatch(a -> networks.stream()
+                    .map(IpNet::parse).anyMatch(n -> n != null && n.contains(IpNet.bytes(a))))) {
+                return DUNNO;
+            }
+        }
+        return DUNNO;
+    }
+
+    private int unverified(String address, String cls, String tempfailParam, String dsn) {
+        if (address == null || address.isEmpty()) {
+            return DUNNO;
+        }
+        warning("address verification service is not available");
+        return tempfail(tempfailParam, 450, dsn, generic(address, cls, "address verification problem"), cls);
+    }
+
     private int unauthDestination(int code) {
         String r = rcpt();
         if (r == null || authorized(r)) {
@@ -1050,12 +1119,12 @@ public final class PolicySession {
         String dsn = sender ? "5.1.0" : "5.1.1";
         String addr = Addresses.canonical(address, e.myorigin);
         String key = "<" + address + ">";
-        AddressSearch search = new AddressSearch(e.params.get("recipient_delimiter"), false);
+        AddressSearch search = new AddressSearch(e.get("recipient_delimiter"), false);
         if (!e.virtualAliasMaps.isEmpty() && lookup(() -> search.findVirtual(e.virtualAliasMaps, addr), key).isPresent()) {
             return DUNNO;
         }
         AddressClass c = lookup(() -> e.classifier.classifyAddress(addr), key);
-        boolean show = e.params.bool("show_user_unknown_table_name");
+        boolean show = e.bool("show_user_unknown_table_name");
         return switch (c) {
             case VIRTUAL_ALIAS -> reject(code("unknown_virtual_alias_reject_code"), dsn,
                     generic(address, cls, "User unknown in virtual alias table"), cls);
@@ -1132,7 +1201,7 @@ public final class PolicySession {
         if (e.senderLoginMaps.isEmpty()) {
             return null;
         }
-        AddressSearch search = new AddressSearch(e.params.get("recipient_delimiter"), false);
+        AddressSearch search = new AddressSearch(e.get("recipient_delimiter"), false);
         int at = addr.lastIndexOf('@');
         boolean local = lookup(() -> e.classifier.classifyAddress(addr), key) == AddressClass.LOCAL;
         List<String> keys = new ArrayList<>(List.of(addr, search.baseLocalpart(addr.substring(0, at)) + addr.substring(at)));

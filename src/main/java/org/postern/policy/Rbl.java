@@ -94,7 +94,7 @@ final class Rbl {
         DnsResult<String> txt = s.dns("TXT", query, () -> e.dns.txt(query));
         String reason = txt.records().isEmpty() ? null : txt.records().getFirst();
         String template = replyTemplate(s, domain, arg);
-        String rblCode = String.valueOf(e.params.integer("maps_rbl_reject_code"));
+        String rblCode = String.valueOf(e.integer("maps_rbl_reject_code"));
         SessionFacts f = s.facts();
         String finalCode = code;
         String text = Replies.expand(template, m -> switch (m) {
@@ -136,7 +136,7 @@ final class Rbl {
                 s.warning("rbl_reply_maps lookup error: " + ex.getMessage());
             }
         }
-        return e.params.get("default_rbl_reply");
+        return e.get("default_rbl_reply");
     }
 
     /** {@code a.b.c.d} where each octet is a number or {@code [n;n..m;...]}. */

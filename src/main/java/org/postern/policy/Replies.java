@@ -5,7 +5,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Function;
 
 import org.postern.config.ParameterSet;
@@ -74,14 +73,14 @@ final class Replies {
         String footer = params.get("smtpd_reject_footer");
         String text = reply.text();
         if (footer != null && !footer.isEmpty()) {
-            String expanded = expand(footer, name -> footerMacro(name, params, f));
+            String expanded = expand(footer, name -> footerMacro(name, params, f)).replace("\\n", "\n");
             if (expanded.startsWith("\\c")) {
                 text = text + expanded.substring(2);
             } else {
                 text = text + "\n" + expanded;
             }
         }
-        String[] parts = text.replace("\\n", "\n").split("\n", -1);
+        String[] parts = text.split("\n", -1);
         List<String> out = new ArrayList<>(parts.length);
         String dsn = reply.dsn() == null ? "" : reply.dsn() + " ";
         for (int i = 0; i < parts.length; i++) {
@@ -169,9 +168,5 @@ final class Replies {
             }
         }
         return -1;
-    }
-
-    static Map<String, String> none() {
-        return Map.of();
     }
 }

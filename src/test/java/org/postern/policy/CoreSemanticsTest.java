@@ -308,6 +308,32 @@ class CoreSemanticsTest {
     }
 
     @Test
+    void delayRejectNoCarriesEarlyDeferFlagsToEachRcptOnly() {
+        PolicySession s = fx.engine("""
+                smtpd_delay_reject = no
+                smtpd_client_restrictions = check_client_access inline:{10.0.0.1=DEFER_IF_PERMIT}
+                smtpd_recipient_restrictions = check_recipient_access inline:{bob@example.test=DEFER_IF_PERMIT}
+                """).newSession();
+        Facts early = new Facts().client("10.0.0.1", "x");
+        assertThat(show(s.connect(early))).isEqualTo("ACCEPT");
+        assertThat(show(s.mail(early))).isEqualTo("ACCEPT");
+        assertThat(show(s.rcpt(early.to("alice@example.test"))))
+                .isEqualTo("450 4.7.1 <x[10.0.0.1]>: Client host rejected: Service unavailable");
+        PolicySession t = fx.engine("""
+                smtpd_delay_reject = no
+                smtpd_recipient_restrictions = check_recipient_access inline:{bob@example.test=DEFER_IF_PERMIT}
+                """).newSession();
+        assertThat(show(t.rcpt(new Facts()))).isEqualTo("450 4.7.1 <bob@example.test>: Recipient address rejected: Service unavailable");
+        assertThat(show(t.rcpt(new Facts().to("alice@example.test")))).isEqualTo("ACCEPT");
+    }
+
+    @Test
+    void withoutAVerifyServiceUnverifiedChecksDefer() {
+        Decision d = fx.engine("smtpd_recipient_restrictions = reject_unverified_recipient\n").newSession().rcpt(new Facts());
+        assertThat(show(d)).isEqualTo("450 4.1.1 <bob@example.test>: Recipient address rejected: address verification problem");
+    }
+
+    @Test
     void dataAndEndOfData() {
         PolicyEngine e = fx.engine("smtpd_data_restrictions = reject_multi_recipient_bounce\n"
                 + "smtpd_end_of_data_restrictions = reject\n");
@@ -383,6 +409,11 @@ class CoreSemanticsTest {
                 "554-5.7.1 <bob@example.test>: Recipient address rejected: Access denied",
                 "554 5.7.1 Contact postmaster@example.test (198.51.100.7)");
         assertThat(d.log().getFirst()).doesNotContain("Contact");
+        Decision two = fx.engine("smtpd_reject_footer = line one\\nline two\n"
+                + "smtpd_recipient_restrictions = reject\n").newSession().rcpt(new Facts());
+        assertThat(two.replyLines()).containsExactly(
+                "554-5.7.1 <bob@example.test>: Recipient address rejected: Access denied",
+                "554-5.7.1 line one", "554 5.7.1 line two");
         Decision joined = fx.engine("smtpd_reject_footer = \\c, see https://example.test/help\n"
                 + "smtpd_recipient_restrictions = reject\n").newSession().rcpt(new Facts());
         assertThat(joined.replyLines()).containsExactly(

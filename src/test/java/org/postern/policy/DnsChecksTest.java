@@ -177,6 +177,20 @@ class DnsChecksTest {
     }
 
     @Test
+    void permitMxBackup() {
+        fx.dns.add("backup.example", "MX", "10 primary.backup.example.");
+        fx.dns.add("backup.example", "MX", "20 mx.example.test.");
+        fx.dns.add("primary.backup.example", "A", "203.0.113.5");
+        fx.dns.add("mx.example.test", "A", "192.0.2.25");
+        String cf = "inet_interfaces = 192.0.2.25\nsmtpd_relay_restrictions = permit_mx_backup, reject_unauth_destination\n";
+        assertThat(show(fx.engine(cf).newSession().rcpt(new Facts().to("x@backup.example")))).isEqualTo("ACCEPT");
+        assertThat(show(fx.engine(cf + "permit_mx_backup_networks = 198.51.100.0/24\n").newSession()
+                .rcpt(new Facts().to("x@backup.example")))).isEqualTo("554 5.7.1 <x@backup.example>: Relay access denied");
+        assertThat(show(fx.engine(cf).newSession().rcpt(new Facts().to("x@good.example"))))
+                .isEqualTo("554 5.7.1 <x@good.example>: Relay access denied");
+    }
+
+    @Test
     void lookupsAreCachedPerSession() {
         PolicySession s = fx.engine("smtpd_sender_restrictions = reject_unknown_sender_domain\n").newSession();
         s.rcpt(new Facts().from("a@good.example"));
