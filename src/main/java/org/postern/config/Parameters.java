@@ -289,7 +289,8 @@ public final class Parameters {
         // --- smtpd TLS (TLS_README) ---
         choice("smtpd_tls_security_level", "may", List.of("", "none", "may", "encrypt"),
                 "TLS for incoming SMTP: none, may (STARTTLS offered) or encrypt (STARTTLS required). Postfix's "
-                        + "default is empty (none); Postern offers STARTTLS when a certificate is configured.");
+                        + "default is empty (none); Postern offers STARTTLS by default, with a generated self-signed certificate "
+                        + "when smtpd_tls_cert_file is not set.");
         p("smtpd_tls_cert_file", STRING, "", "PEM file with the server certificate (and optionally the key and chain).");
         p("smtpd_tls_key_file", STRING, "$smtpd_tls_cert_file", "PEM file with the private key of smtpd_tls_cert_file.");
         p("smtpd_tls_chain_files", LIST, "",
