@@ -17,13 +17,13 @@ public final class Replies {
 
     /** RSET, NOOP, and other commands with nothing to say (smtpd_noop_commands too). (lab) */
     public static final SmtpReply OK = SmtpReply.of(250, "2.0.0", "Ok");
-    /** MAIL FROM accepted (RFC 3463 X.1.0: other address status). */
+    /** MAIL FROM accepted (RFC 3463 X.1.0: other address status). (lab) */
     public static final SmtpReply MAIL_OK = SmtpReply.of(250, "2.1.0", "Ok");
-    /** RCPT TO accepted (RFC 3463 X.1.5: destination address valid). */
+    /** RCPT TO accepted (RFC 3463 X.1.5: destination address valid). (lab) */
     public static final SmtpReply RCPT_OK = SmtpReply.of(250, "2.1.5", "Ok");
-    /** DATA accepted; client sends the content (RFC 5321 section 4.1.1.4). No enhanced code, as Postfix. */
+    /** DATA accepted; client sends the content (RFC 5321 section 4.1.1.4). No enhanced code, as Postfix. (lab) */
     public static final SmtpReply START_DATA = SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
-    /** QUIT (RFC 5321 section 4.1.1.10). */
+    /** QUIT (RFC 5321 section 4.1.1.10). (lab) */
     public static final SmtpReply BYE = SmtpReply.of(221, "2.0.0", "Bye");
     /** STARTTLS accepted; the TLS handshake follows (RFC 3207 section 4). (lab) */
     public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
@@ -112,13 +112,13 @@ public final class Replies {
     /** A second AUTH= on MAIL FROM after one with an address, SASL on (RFC 4954 section 5). (lab) */
     public static final SmtpReply MULTIPLE_AUTH_OPTIONS = SmtpReply.of(503, "5.5.4", "Error: multiple AUTH= options");
 
-    /** RCPT or DATA before MAIL. */
+    /** RCPT before MAIL. */
     public static final SmtpReply NEED_MAIL = SmtpReply.of(503, "5.5.1", "Error: need MAIL command");
     /** DATA outside a transaction. */
     public static final SmtpReply NEED_RCPT = SmtpReply.of(503, "5.5.1", "Error: need RCPT command");
     /** MAIL inside a transaction. */
     public static final SmtpReply NESTED_MAIL = SmtpReply.of(503, "5.5.1", "Error: nested MAIL command");
-    /** DATA (or BDAT) in a transaction where every RCPT was rejected (pipelining). */
+    /** DATA (or BDAT) in a transaction where every RCPT was rejected (pipelining). (lab for BDAT) */
     public static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(554, "5.5.1", "Error: no valid recipients");
     /** smtpd_helo_required = yes and no HELO/EHLO yet. */
     public static final SmtpReply SEND_HELO_FIRST = SmtpReply.of(503, "5.5.1", "Error: send HELO/EHLO first");
@@ -164,11 +164,11 @@ public final class Replies {
 
     // ---- End of data ---------------------------------------------------------------------------
 
-    /** DATA/BDAT content over message_size_limit (Postfix cleanup "message file too big"). */
+    /** DATA/BDAT content over message_size_limit. (lab) */
     public static final SmtpReply MESSAGE_TOO_BIG = SmtpReply.of(552, "5.3.4", "Error: message file too big");
     /** A BDAT chunk would pass message_size_limit. */
     public static final SmtpReply CHUNK_TOO_BIG = SmtpReply.of(552, "5.3.4", "Chunk exceeds message size limit");
-    /** More Received: headers than hopcount_limit (RFC 5321 section 6.3 loop detection). */
+    /** Received: headers (with the server's own) reach hopcount_limit (RFC 5321 section 6.3 loop detection). (lab) */
     public static final SmtpReply TOO_MANY_HOPS = SmtpReply.of(554, "5.4.0", "Error: too many hops");
     /** The queue file could not be written. */
     public static final SmtpReply QUEUE_FILE_WRITE_ERROR = SmtpReply.of(451, "4.3.0", "Error: queue file write error");
@@ -192,7 +192,7 @@ public final class Replies {
         return SmtpReply.of(252, "2.0.0", argument);
     }
 
-    /** End of data accepted: {@code 250 2.0.0 Ok: queued as QUEUEID}. */
+    /** End of data accepted: {@code 250 2.0.0 Ok: queued as QUEUEID}. (lab) */
     public static SmtpReply queued(String queueId) {
         return SmtpReply.of(250, "2.0.0", "Ok: queued as " + queueId);
     }
@@ -209,13 +209,14 @@ public final class Replies {
 
     /**
      * smtpd_forbid_bare_newline = reject: {@code 550 5.5.2 $myhostname Error: bare <LF> received}
-     * (code from smtpd_forbid_bare_newline_reject_code, default 550).
+     * (code from smtpd_forbid_bare_newline_reject_code, default 550). In a command the server then
+     * disconnects; in DATA it is the end-of-data reply and the session goes on. (lab)
      */
     public static SmtpReply bareLf(int code, String myHostname) {
         return SmtpReply.of(code, code >= 500 ? "5.5.2" : "4.5.2", myHostname + " Error: bare <LF> received");
     }
 
-    /** A MAIL or RCPT parameter that is unknown or not enabled. */
+    /** A MAIL or RCPT parameter that is unknown or not enabled. (lab) */
     public static SmtpReply unsupportedOption(String parameter) {
         return SmtpReply.of(555, "5.5.4", "Unsupported option: " + parameter);
     }
