@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * Builds the EHLO reply (RFC 5321 section 4.1.1.1: the host name, then one service extension
- * per line) in Postfix's order (checked against Postfix 3.7.11 except for the AUTH lines, whose
- * place between STARTTLS and XCLIENT is from Postfix's source):
+ * per line) in Postfix's order (checked against Postfix 3.7.11; STARTTLS and AUTH were each seen
+ * between ETRN and XCLIENT, their order relative to each other is from Postfix's source):
  * PIPELINING (RFC 2920), SIZE (RFC 1870), VRFY, ETRN (RFC 1985), STARTTLS (RFC 3207), AUTH and
  * AUTH= (RFC 4954; the second for broken_sasl_auth_clients), XCLIENT, ENHANCEDSTATUSCODES
  * (RFC 2034), 8BITMIME (RFC 6152), DSN (RFC 3461), SMTPUTF8 (RFC 6531), CHUNKING (RFC 3030).

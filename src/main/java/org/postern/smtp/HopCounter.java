@@ -7,6 +7,10 @@ package org.postern.smtp;
  * first empty line (RFC 5322 section 2.1: the header section ends there). Field names are
  * matched case-insensitively, with optional white space before the colon (RFC 5322 section 4.5,
  * obsolete syntax). Allocation-free.
+ *
+ * <p>Postfix 3.7.11 (lab) counts the same fields (any case, "Received :" too, none in the body)
+ * plus its own Received: header, and rejects with {@link Replies#TOO_MANY_HOPS} when that total
+ * reaches hopcount_limit: reject when {@code count() + 1 >= hopcount_limit}.
  */
 public final class HopCounter {
     private static final byte[] NAME = {'r', 'e', 'c', 'e', 'i', 'v', 'e', 'd'};

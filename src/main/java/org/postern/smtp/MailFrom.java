@@ -11,7 +11,7 @@ import org.postern.mail.MailAddress;
  * @param smtputf8 SMTPUTF8 given (RFC 6531 section 3.4)
  * @param ret      RET= (RFC 3461 section 4.3), or null
  * @param envid    ENVID= decoded from xtext (RFC 3461 section 4.4), or null
- * @param auth     AUTH= as sent, still xtext (RFC 4954 section 5); null when absent or SASL is off
+ * @param auth     AUTH= as sent, still xtext (RFC 4954 section 5); null when absent, "<>", or SASL is off
  */
 public record MailFrom(MailAddress sender, long size, Body body, boolean smtputf8, Ret ret, String envid, String auth) {
 

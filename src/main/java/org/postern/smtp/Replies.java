@@ -17,17 +17,17 @@ public final class Replies {
 
     /** RSET, NOOP, and other commands with nothing to say (smtpd_noop_commands too). (lab) */
     public static final SmtpReply OK = SmtpReply.of(250, "2.0.0", "Ok");
-    /** MAIL FROM accepted (RFC 3463 X.1.0: other address status). */
+    /** MAIL FROM accepted (RFC 3463 X.1.0: other address status). (lab) */
     public static final SmtpReply MAIL_OK = SmtpReply.of(250, "2.1.0", "Ok");
-    /** RCPT TO accepted (RFC 3463 X.1.5: destination address valid). */
+    /** RCPT TO accepted (RFC 3463 X.1.5: destination address valid). (lab) */
     public static final SmtpReply RCPT_OK = SmtpReply.of(250, "2.1.5", "Ok");
-    /** DATA accepted; client sends the content (RFC 5321 section 4.1.1.4). No enhanced code, as Postfix. */
+    /** DATA accepted; client sends the content (RFC 5321 section 4.1.1.4). No enhanced code, as Postfix. (lab) */
     public static final SmtpReply START_DATA = SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
-    /** QUIT (RFC 5321 section 4.1.1.10). */
+    /** QUIT (RFC 5321 section 4.1.1.10). (lab) */
     public static final SmtpReply BYE = SmtpReply.of(221, "2.0.0", "Bye");
     /** STARTTLS accepted; the TLS handshake follows (RFC 3207 section 4). (lab) */
     public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
-    /** AUTH succeeded (RFC 4954 section 6). */
+    /** AUTH succeeded (RFC 4954 section 6). (lab) */
     public static final SmtpReply AUTH_SUCCESSFUL = SmtpReply.of(235, "2.7.0", "Authentication successful");
 
     // ---- Command syntax and sequence --------------------------------------------------------
@@ -68,7 +68,7 @@ public final class Replies {
     public static final SmtpReply VRFY_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: VRFY address [SMTPUTF8]");
     /** ETRN without argument; no enhanced code. (lab) */
     public static final SmtpReply ETRN_SYNTAX = SmtpReply.of(500, null, "Syntax: ETRN domain");
-    /** AUTH without mechanism, or with more than mechanism and initial response (RFC 4954 section 4). */
+    /** AUTH without mechanism, or with more than mechanism and initial response (RFC 4954 section 4). (lab) */
     public static final SmtpReply AUTH_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: AUTH mechanism");
     /**
      * Any malformed BDAT ("BDAT", "BDAT x", "BDAT -1", "BDAT 1 FOO"): the byte stream cannot be
@@ -109,20 +109,20 @@ public final class Replies {
     public static final SmtpReply BAD_NOTIFY = SmtpReply.of(501, "5.5.4", "Error: Bad NOTIFY parameter syntax");
     /** ORCPT= repeated or bad (RFC 3461 section 4.2). (lab) */
     public static final SmtpReply BAD_ORCPT = SmtpReply.of(501, "5.5.4", "Error: Bad ORCPT parameter syntax");
-    /** AUTH= repeated on MAIL FROM (RFC 4954 section 5). */
+    /** A second AUTH= on MAIL FROM after one with an address, SASL on (RFC 4954 section 5). (lab) */
     public static final SmtpReply MULTIPLE_AUTH_OPTIONS = SmtpReply.of(503, "5.5.4", "Error: multiple AUTH= options");
 
-    /** RCPT or DATA before MAIL. */
+    /** RCPT before MAIL. */
     public static final SmtpReply NEED_MAIL = SmtpReply.of(503, "5.5.1", "Error: need MAIL command");
     /** DATA outside a transaction. */
     public static final SmtpReply NEED_RCPT = SmtpReply.of(503, "5.5.1", "Error: need RCPT command");
     /** MAIL inside a transaction. */
     public static final SmtpReply NESTED_MAIL = SmtpReply.of(503, "5.5.1", "Error: nested MAIL command");
-    /** DATA (or BDAT) in a transaction where every RCPT was rejected (pipelining). */
+    /** DATA (or BDAT) in a transaction where every RCPT was rejected (pipelining). (lab for BDAT) */
     public static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(554, "5.5.1", "Error: no valid recipients");
     /** smtpd_helo_required = yes and no HELO/EHLO yet. */
     public static final SmtpReply SEND_HELO_FIRST = SmtpReply.of(503, "5.5.1", "Error: send HELO/EHLO first");
-    /** AUTH, ETRN or XCLIENT inside a MAIL transaction. */
+    /** AUTH, ETRN or XCLIENT inside a MAIL transaction. (lab for AUTH) */
     public static final SmtpReply MAIL_TRANSACTION_IN_PROGRESS = SmtpReply.of(503, "5.5.1", "Error: MAIL transaction in progress");
     /** MAIL after BDAT in the same transaction (RFC 3030 section 3). */
     public static final SmtpReply MAIL_AFTER_BDAT = SmtpReply.of(503, "5.5.1", "Error: MAIL after BDAT");
@@ -149,24 +149,26 @@ public final class Replies {
 
     /** AUTH when smtpd_sasl_auth_enable = no, or before TLS with smtpd_tls_auth_only. (lab) */
     public static final SmtpReply AUTH_NOT_ENABLED = SmtpReply.of(503, "5.5.1", "Error: authentication not enabled");
-    /** A second AUTH after success (RFC 4954 section 4). */
+    /** A second AUTH after success (RFC 4954 section 4). (lab) */
     public static final SmtpReply ALREADY_AUTHENTICATED = SmtpReply.of(503, "5.5.1", "Error: already authenticated");
-    /** The client answered a 334 challenge with "*" (RFC 4954 section 4). */
+    /** The client answered a 334 challenge with "*" (RFC 4954 section 4). (lab) */
     public static final SmtpReply AUTH_ABORTED = SmtpReply.of(501, "5.7.0", "Authentication aborted");
     /** A SASL response line over smtpd_sasl_response_limit (12288). */
     public static final SmtpReply SASL_RESPONSE_TOO_LONG = SmtpReply.of(500, "5.5.6", "SASL response limit exceeded");
     /** The mechanism needs TLS (RFC 4954 section 6). */
     public static final SmtpReply ENCRYPTION_REQUIRED = SmtpReply.of(504, "5.5.4", "Encryption required for requested authentication mechanism");
-    /** Wrong credentials with Postfix's Dovecot SASL back end, which gives no reason text. */
-    public static final SmtpReply AUTH_FAILED = authFailed("authentication failure");
+    /** Wrong credentials, or a malformed PLAIN message, with Postfix's Dovecot SASL back end. (lab) */
+    public static final SmtpReply AUTH_FAILED = authFailed("(reason unavailable)");
+    /** AUTH with a mechanism the server does not offer (Dovecot back end). (lab) */
+    public static final SmtpReply INVALID_MECHANISM = authFailed("Invalid authentication mechanism");
 
     // ---- End of data ---------------------------------------------------------------------------
 
-    /** DATA/BDAT content over message_size_limit (Postfix cleanup "message file too big"). */
+    /** DATA/BDAT content over message_size_limit. (lab) */
     public static final SmtpReply MESSAGE_TOO_BIG = SmtpReply.of(552, "5.3.4", "Error: message file too big");
     /** A BDAT chunk would pass message_size_limit. */
     public static final SmtpReply CHUNK_TOO_BIG = SmtpReply.of(552, "5.3.4", "Chunk exceeds message size limit");
-    /** More Received: headers than hopcount_limit (RFC 5321 section 6.3 loop detection). */
+    /** Received: headers (with the server's own) reach hopcount_limit (RFC 5321 section 6.3 loop detection). (lab) */
     public static final SmtpReply TOO_MANY_HOPS = SmtpReply.of(554, "5.4.0", "Error: too many hops");
     /** The queue file could not be written. */
     public static final SmtpReply QUEUE_FILE_WRITE_ERROR = SmtpReply.of(451, "4.3.0", "Error: queue file write error");
@@ -190,7 +192,7 @@ public final class Replies {
         return SmtpReply.of(252, "2.0.0", argument);
     }
 
-    /** End of data accepted: {@code 250 2.0.0 Ok: queued as QUEUEID}. */
+    /** End of data accepted: {@code 250 2.0.0 Ok: queued as QUEUEID}. (lab) */
     public static SmtpReply queued(String queueId) {
         return SmtpReply.of(250, "2.0.0", "Ok: queued as " + queueId);
     }
@@ -207,13 +209,14 @@ public final class Replies {
 
     /**
      * smtpd_forbid_bare_newline = reject: {@code 550 5.5.2 $myhostname Error: bare <LF> received}
-     * (code from smtpd_forbid_bare_newline_reject_code, default 550).
+     * (code from smtpd_forbid_bare_newline_reject_code, default 550). In a command the server then
+     * disconnects; in DATA it is the end-of-data reply and the session goes on. (lab)
      */
     public static SmtpReply bareLf(int code, String myHostname) {
         return SmtpReply.of(code, code >= 500 ? "5.5.2" : "4.5.2", myHostname + " Error: bare <LF> received");
     }
 
-    /** A MAIL or RCPT parameter that is unknown or not enabled. */
+    /** A MAIL or RCPT parameter that is unknown or not enabled. (lab) */
     public static SmtpReply unsupportedOption(String parameter) {
         return SmtpReply.of(555, "5.5.4", "Unsupported option: " + parameter);
     }

@@ -17,10 +17,11 @@ import org.postern.mail.Utf8;
  * {@link Exchange#next(String)} with each client line while the step is a {@link Challenge}.
  * A line "*" cancels (RFC 4954 section 4: {@code 501 5.7.0 Authentication aborted}).
  *
- * <p>Failure texts follow Postfix with its Dovecot back end, whose reasons are not confirmed
- * against a lab run: malformed base64 gives {@code 535 5.7.8 Error: authentication failed:
- * Invalid base64 data in initial response} (or "continued response"); a malformed PLAIN message
- * gives {@link Replies#AUTH_FAILED}.
+ * <p>Failure texts are those of Postfix 3.7.11 with its Dovecot back end (lab): malformed base64
+ * gives {@code 535 5.7.8 Error: authentication failed: Invalid base64 data in initial response}
+ * (or "continued response"); an empty or malformed PLAIN message gives
+ * {@link Replies#AUTH_FAILED} ({@code ... authentication failed: (reason unavailable)}), as does
+ * a wrong password; an unknown mechanism is {@link Replies#INVALID_MECHANISM}.
  */
 public final class Sasl {
     /** Mechanisms implemented here, in Postfix's usual EHLO order. */

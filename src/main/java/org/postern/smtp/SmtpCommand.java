@@ -307,12 +307,17 @@ public final class SmtpCommand {
                 }
                 envid = d;
             } else if (u.startsWith("AUTH=")) {
-                // RFC 4954 section 5. Without SASL, Postfix accepts and ignores it (lab, even twice).
+                // RFC 4954 section 5. Postfix (lab): without SASL it is accepted and ignored, even
+                // twice; with SASL, "<>" is accepted and not kept, and any AUTH= after one with a
+                // value is "503 5.5.4 Error: multiple AUTH= options". The value is not checked.
                 if (opts.saslActive()) {
                     if (auth != null) {
                         throw new SmtpSyntaxException(Replies.MULTIPLE_AUTH_OPTIONS);
                     }
-                    auth = param.substring(5);
+                    String v = param.substring(5);
+                    if (!v.equals("<>")) {
+                        auth = v;
+                    }
                 }
             } else {
                 throw new SmtpSyntaxException(Replies.unsupportedOption(param));

@@ -99,8 +99,11 @@ class SmtpCommandTest {
         assertThat(m.ret()).isEqualTo(MailFrom.Ret.HDRS);
         assertThat(m.envid()).isEqualTo("QQ+x=1");
         assertThat(c("MAIL FROM:<a@b.org> body=7bit ret=full").mailFrom(OPTS).body()).isEqualTo(MailFrom.Body.SEVEN_BIT);
-        MailFrom a = c("MAIL FROM:<a@b.org> AUTH=<>").mailFrom(OPTS.withSasl(true));
-        assertThat(a.auth()).isEqualTo("<>");
+        MailFrom a = c("MAIL FROM:<a@b.org> AUTH=<a@b.org>").mailFrom(OPTS.withSasl(true));
+        assertThat(a.auth()).isEqualTo("<a@b.org>");
+        // Postfix (lab): "<>" is not kept, so it never makes a duplicate.
+        assertThat(c("MAIL FROM:<a@b.org> AUTH=<> AUTH=<>").mailFrom(OPTS.withSasl(true)).auth()).isNull();
+        assertThat(c("MAIL FROM:<a@b.org> AUTH=x+zz").mailFrom(OPTS.withSasl(true)).auth()).isEqualTo("x+zz");
         assertThat(c("MAIL FROM:<a@b.org> AUTH=e+3Dmc2@example.com").mailFrom(OPTS.withSasl(true)).authDecoded())
                 .isEqualTo("e=mc2@example.com");
     }
@@ -133,7 +136,9 @@ class SmtpCommandTest {
         // No BINARYMIME in Postfix 3.7, even with CHUNKING (lab).
         assertThat(err(() -> c("MAIL FROM:<a@b.org> BODY=BINARYMIME").mailFrom(OPTS)))
                 .isEqualTo("555 5.5.4 Unsupported option: BODY=BINARYMIME");
-        assertThat(err(() -> c("MAIL FROM:<a@b.org> AUTH=<> AUTH=<>").mailFrom(OPTS.withSasl(true))))
+        assertThat(err(() -> c("MAIL FROM:<a@b.org> AUTH=<a@b.org> AUTH=<a@b.org>").mailFrom(OPTS.withSasl(true))))
+                .isEqualTo("503 5.5.4 Error: multiple AUTH= options");
+        assertThat(err(() -> c("MAIL FROM:<a@b.org> AUTH=<a@b.org> AUTH=<>").mailFrom(OPTS.withSasl(true))))
                 .isEqualTo("503 5.5.4 Error: multiple AUTH= options");
         EnvelopeOptions noDsn = new EnvelopeOptions(false, true, false, false);
         assertThat(err(() -> c("MAIL FROM:<a@b.org> RET=FULL").mailFrom(noDsn))).isEqualTo("501 5.7.1 DSN support is disabled");
