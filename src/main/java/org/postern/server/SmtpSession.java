@@ -879,7 +879,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
             case SINK_ERROR -> Replies.QUEUE_FILE_WRITE_ERROR;
             default -> null;
         };
-        if (failure == null && settings.hopcountLimit() > 0 && result.receivedHeaders() + 1 > settings.hopcountLimit()) {
+        if (failure == null && settings.hopcountLimit() > 0 && result.receivedHeaders() + 1 >= settings.hopcountLimit()) {
             failure = Replies.TOO_MANY_HOPS;
         }
         if (failure == null && name.equals("data") && result.bareLfSeen() && settings.bareNewline() == BareNewline.REJECT
