@@ -442,9 +442,15 @@ public final class SmtpSession implements Runnable, SessionFacts {
         };
     }
 
+    /**
+     * Postfix's "must end a pipelined group" commands (postfix-restrictions.md 7.2): EHLO, HELO,
+     * DATA, NOOP, VRFY. Not STARTTLS: plaintext sent after it is discarded instead (RFC 3207
+     * section 4), as Postfix does; flagging it would drop clients Postfix serves. Not AUTH or
+     * QUIT either, as in Postfix's command table.
+     */
     private static boolean endsGroup(SmtpCommand.Verb verb) {
         return switch (verb) {
-            case EHLO, HELO, DATA, NOOP, VRFY, QUIT, STARTTLS, AUTH -> true;
+            case EHLO, HELO, DATA, NOOP, VRFY -> true;
             default -> false;
         };
     }
