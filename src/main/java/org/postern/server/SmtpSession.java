@@ -405,11 +405,13 @@ public final class SmtpSession implements Runnable, SessionFacts {
         // before EHLO, must be the last thing the client sent.
         if (!illegalPipelining && in.hasBufferedInput() && (!esmtp || endsGroup(command.verb()))) {
             flagPipelining(name);
-            if (settings.forbidUnauthPipelining()) {
-                send(Replies.PROTOCOL_SYNCHRONIZATION);
-                out.flush();
-                return false;
-            }
+        }
+        // The flag is per session: a pregreet (flagged before this command) counts too
+        // (postfix-restrictions.md 7.2: 554 and disconnect with smtpd_forbid_unauth_pipelining).
+        if (illegalPipelining && settings.forbidUnauthPipelining()) {
+            send(Replies.PROTOCOL_SYNCHRONIZATION);
+            out.flush();
+            return false;
         }
         if (settings.tlsLevel() == ListenerSettings.TlsLevel.ENCRYPT && tls == null && !allowedBeforeTls(command.verb())) {
             count(name.toLowerCase(Locale.ROOT), false);
@@ -465,7 +467,13 @@ public final class SmtpSession implements Runnable, SessionFacts {
 
     private void flagPipelining(String after) {
         illegalPipelining = true;
-        byte[] pending = in.peekBuffered(100);
+        byte[] pending;
+        try {
+            // Before the greeting the client's bytes may still be in the socket (pregreet).
+            pending = in.peekPending(100);
+        } catch (IOException e) {
+            pending = in.peekBuffered(100);
+        }
         LOG.info("improper command pipelining after {} from {}: {}", after, clientNameAddress(),
                 printable(new String(pending, StandardCharsets.ISO_8859_1), 100));
     }
