@@ -284,6 +284,18 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 return;
             }
             serve();
+        } catch (SocketTimeoutException e) {
+            // smtpd_timeout while reading anything but a command line (message content, an
+            // AUTH response): Postfix logs "timeout after DATA (N bytes)" and answers 421.
+            LOG.info("timeout after {}{} from {}", lastCommand, bytesSoFar(), clientNameAddress());
+            try {
+                send(Replies.timeout(settings.myHostname()));
+                out.flush();
+            } catch (IOException ignored) {
+                // the client is gone as well
+            }
+        } catch (LostConnection e) {
+            // already logged where it happened, with the byte count
         } catch (IOException e) {
             LOG.info("lost connection after {} from {}", lastCommand, clientNameAddress());
         } finally {
@@ -295,6 +307,19 @@ public final class SmtpSession implements Runnable, SessionFacts {
             LOG.info("disconnect from {}{}", clientNameAddress(), countsText());
             MDC.remove(PostfixLayout.MDC_SYSLOG_NAME);
         }
+    }
+
+    /** The client went away in the middle of message content; the log line is written. */
+    private static final class LostConnection extends IOException {
+        LostConnection(String message) {
+            super(message);
+        }
+    }
+
+    /** " (N bytes)" of content received so far in DATA/BDAT, as Postfix's timeout/lost connection lines. */
+    private String bytesSoFar() {
+        return writer != null && (lastCommand.equals("DATA") || lastCommand.equals("BDAT"))
+                ? " (" + writer.size() + " bytes)" : "";
     }
 
     private void refuse(ClientLimits.Refusal refusal) throws IOException {
@@ -800,7 +825,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         ContentResult result = dataReader.read(in, writer);
         if (result.status() == ContentResult.Status.DISCONNECTED) {
             LOG.info("lost connection after DATA ({} bytes) from {}", result.size(), clientNameAddress());
-            throw new IOException("client disconnected during DATA");
+            throw new LostConnection("client disconnected during DATA");
         }
         boolean ok = finishMessage(result, "data");
         return ok;
@@ -856,7 +881,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         ContentResult result = bdatReader.readChunk(in, chunk.size(), writer);
         if (result.status() == ContentResult.Status.DISCONNECTED) {
             LOG.info("lost connection after BDAT ({} bytes) from {}", result.size(), clientNameAddress());
-            throw new IOException("client disconnected during BDAT");
+            throw new LostConnection("client disconnected during BDAT");
         }
         if (!chunk.last()) {
             if (result.status() != ContentResult.Status.COMPLETE) {
@@ -1181,17 +1206,19 @@ public final class SmtpSession implements Runnable, SessionFacts {
      */
     private boolean error(SmtpReply reply) throws IOException {
         errors++;
-        if (settings.hardErrorLimit() > 0 && errors >= settings.hardErrorLimit()) {
-            LOG.info("too many errors after {} from {}", lastCommand, clientNameAddress());
-            send(Replies.tooManyErrors(settings.myHostname()));
-            out.flush();
-            return false;
-        }
         if (errors > settings.softErrorLimit()) {
             sleepBeforeReply();
         }
         send(reply);
         if (reply.closesConnection()) {
+            out.flush();
+            return false;
+        }
+        // Postfix's smtpd checks error_count >= smtpd_hard_error_limit at the top of its command
+        // loop: the client gets this error's own reply first, then the 421, unasked.
+        if (settings.hardErrorLimit() > 0 && errors >= settings.hardErrorLimit()) {
+            LOG.info("too many errors after {} from {}", lastCommand, clientNameAddress());
+            send(Replies.tooManyErrors(settings.myHostname()));
             out.flush();
             return false;
         }
