@@ -462,7 +462,8 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 yield error(Replies.COMMAND_NOT_IMPLEMENTED);
             }
             case XCLIENT -> xclient(command);
-            case EXPN, UNKNOWN, NONE -> {
+            case NONE -> error(Replies.BAD_SYNTAX);   // Postfix: an empty line is "500 5.5.2 Error: bad syntax", not counted
+            case EXPN, UNKNOWN -> {
                 count("unknown", false);
                 yield error(Replies.COMMAND_NOT_RECOGNIZED);
             }
@@ -827,8 +828,10 @@ public final class SmtpSession implements Runnable, SessionFacts {
             LOG.info("lost connection after DATA ({} bytes) from {}", result.size(), clientNameAddress());
             throw new LostConnection("client disconnected during DATA");
         }
-        boolean ok = finishMessage(result, "data");
-        return ok;
+        // Postfix's smtpd: once the content is in, the session is "after END-OF-MESSAGE" in
+        // its timeout and lost-connection log lines.
+        lastCommand = "END-OF-MESSAGE";
+        return finishMessage(result, "data");
     }
 
     private SmtpReply readyForContent() {

@@ -91,6 +91,29 @@ final class SmtpTests {
         return log;
     }
 
+    /**
+     * Waits for a delivered message of the address containing the marker and returns its text
+     * read as ISO-8859-1 (so binary and 8-bit content can be compared byte for byte).
+     */
+    static String awaitMessageText(TestPostern postern, String address, String marker) throws Exception {
+        String[] found = new String[1];
+        TestPostern.await(() -> {
+            try {
+                for (Path p : postern.messages(address)) {
+                    String text = Files.readString(p, java.nio.charset.StandardCharsets.ISO_8859_1);
+                    if (text.contains(marker)) {
+                        found[0] = text;
+                        return true;
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(20), address + " never got a message containing " + marker);
+        return found[0];
+    }
+
     /** Points the (global) mail log back at this server's file after another TestPostern ran. */
     static void restoreLog(TestPostern postern) {
         MailLog.configure(TestPostern.HOSTNAME, "postern", postern.log(), false);
