@@ -297,7 +297,8 @@ public final class SmtpSession implements Runnable, SessionFacts {
         } catch (LostConnection e) {
             // already logged where it happened, with the byte count
         } catch (IOException e) {
-            LOG.info("lost connection after {} from {}", lastCommand, clientNameAddress());
+            // A reset connection ends here, not in the readers' end-of-stream path.
+            LOG.info("lost connection after {}{} from {}", lastCommand, bytesSoFar(), clientNameAddress());
         } finally {
             abortTransaction();
             if (counted) {
@@ -878,6 +879,11 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 throw new IOException("client disconnected during BDAT");
             }
             bdatFailure = mail != null && !chunk.last() ? failure : null;
+            if (chunk.last() && bdatStarted) {
+                // RFC 3030 section 3: a failed LAST chunk ends the transaction. Drop the partial
+                // message now, so no later BDAT can complete it with a chunk missing.
+                abortTransaction();
+            }
             count("bdat", false);
             return error(failure);
         }
