@@ -456,15 +456,14 @@ public final class SmtpSession implements Runnable, SessionFacts {
             case NOOP -> simple("noop", Replies.OK);
             case QUIT -> quit();
             case VRFY -> vrfy(command);
-            case HELP -> simple("help", SmtpReply.of(214, "2.0.0",
-                    "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT STARTTLS AUTH"));
             case ETRN -> {
                 count("etrn", false);
                 yield error(Replies.COMMAND_NOT_IMPLEMENTED);
             }
             case XCLIENT -> xclient(command);
             case NONE -> error(Replies.BAD_SYNTAX);   // Postfix: an empty line is "500 5.5.2 Error: bad syntax", not counted
-            case EXPN, UNKNOWN -> {
+            // Postfix's smtpd implements neither EXPN nor HELP: both are unknown commands.
+            case HELP, EXPN, UNKNOWN -> {
                 count("unknown", false);
                 yield error(Replies.COMMAND_NOT_RECOGNIZED);
             }
