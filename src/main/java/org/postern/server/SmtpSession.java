@@ -284,8 +284,21 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 return;
             }
             serve();
+        } catch (SocketTimeoutException e) {
+            // smtpd_timeout while reading anything but a command line (message content, an
+            // AUTH response): Postfix logs "timeout after DATA (N bytes)" and answers 421.
+            LOG.info("timeout after {}{} from {}", lastCommand, bytesSoFar(), clientNameAddress());
+            try {
+                send(Replies.timeout(settings.myHostname()));
+                out.flush();
+            } catch (IOException ignored) {
+                // the client is gone as well
+            }
+        } catch (LostConnection e) {
+            // already logged where it happened, with the byte count
         } catch (IOException e) {
-            LOG.info("lost connection after {} from {}", lastCommand, clientNameAddress());
+            // A reset connection ends here, not in the readers' end-of-stream path.
+            LOG.info("lost connection after {}{} from {}", lastCommand, bytesSoFar(), clientNameAddress());
         } finally {
             abortTransaction();
             if (counted) {
@@ -295,6 +308,19 @@ public final class SmtpSession implements Runnable, SessionFacts {
             LOG.info("disconnect from {}{}", clientNameAddress(), countsText());
             MDC.remove(PostfixLayout.MDC_SYSLOG_NAME);
         }
+    }
+
+    /** The client went away in the middle of message content; the log line is written. */
+    private static final class LostConnection extends IOException {
+        LostConnection(String message) {
+            super(message);
+        }
+    }
+
+    /** " (N bytes)" of content received so far in DATA/BDAT, as Postfix's timeout/lost connection lines. */
+    private String bytesSoFar() {
+        return writer != null && (lastCommand.equals("DATA") || lastCommand.equals("BDAT"))
+                ? " (" + writer.size() + " bytes)" : "";
     }
 
     private void refuse(ClientLimits.Refusal refusal) throws IOException {
@@ -405,11 +431,13 @@ public final class SmtpSession implements Runnable, SessionFacts {
         // before EHLO, must be the last thing the client sent.
         if (!illegalPipelining && in.hasBufferedInput() && (!esmtp || endsGroup(command.verb()))) {
             flagPipelining(name);
-            if (settings.forbidUnauthPipelining()) {
-                send(Replies.PROTOCOL_SYNCHRONIZATION);
-                out.flush();
-                return false;
-            }
+        }
+        // The flag is per session: a pregreet (flagged before this command) counts too
+        // (postfix-restrictions.md 7.2: 554 and disconnect with smtpd_forbid_unauth_pipelining).
+        if (illegalPipelining && settings.forbidUnauthPipelining()) {
+            send(Replies.PROTOCOL_SYNCHRONIZATION);
+            out.flush();
+            return false;
         }
         if (settings.tlsLevel() == ListenerSettings.TlsLevel.ENCRYPT && tls == null && !allowedBeforeTls(command.verb())) {
             count(name.toLowerCase(Locale.ROOT), false);
@@ -428,23 +456,29 @@ public final class SmtpSession implements Runnable, SessionFacts {
             case NOOP -> simple("noop", Replies.OK);
             case QUIT -> quit();
             case VRFY -> vrfy(command);
-            case HELP -> simple("help", SmtpReply.of(214, "2.0.0",
-                    "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT STARTTLS AUTH"));
             case ETRN -> {
                 count("etrn", false);
                 yield error(Replies.COMMAND_NOT_IMPLEMENTED);
             }
             case XCLIENT -> xclient(command);
-            case EXPN, UNKNOWN, NONE -> {
+            case NONE -> error(Replies.BAD_SYNTAX);   // Postfix: an empty line is "500 5.5.2 Error: bad syntax", not counted
+            // Postfix's smtpd implements neither EXPN nor HELP: both are unknown commands.
+            case HELP, EXPN, UNKNOWN -> {
                 count("unknown", false);
                 yield error(Replies.COMMAND_NOT_RECOGNIZED);
             }
         };
     }
 
+    /**
+     * Postfix's "must end a pipelined group" commands (postfix-restrictions.md 7.2): EHLO, HELO,
+     * DATA, NOOP, VRFY. Not STARTTLS: plaintext sent after it is discarded instead (RFC 3207
+     * section 4), as Postfix does; flagging it would drop clients Postfix serves. Not AUTH or
+     * QUIT either, as in Postfix's command table.
+     */
     private static boolean endsGroup(SmtpCommand.Verb verb) {
         return switch (verb) {
-            case EHLO, HELO, DATA, NOOP, VRFY, QUIT, STARTTLS, AUTH -> true;
+            case EHLO, HELO, DATA, NOOP, VRFY -> true;
             default -> false;
         };
     }
@@ -459,7 +493,13 @@ public final class SmtpSession implements Runnable, SessionFacts {
 
     private void flagPipelining(String after) {
         illegalPipelining = true;
-        byte[] pending = in.peekBuffered(100);
+        byte[] pending;
+        try {
+            // Before the greeting the client's bytes may still be in the socket (pregreet).
+            pending = in.peekPending(100);
+        } catch (IOException e) {
+            pending = in.peekBuffered(100);
+        }
         LOG.info("improper command pipelining after {} from {}: {}", after, clientNameAddress(),
                 printable(new String(pending, StandardCharsets.ISO_8859_1), 100));
     }
@@ -785,10 +825,12 @@ public final class SmtpSession implements Runnable, SessionFacts {
         ContentResult result = dataReader.read(in, writer);
         if (result.status() == ContentResult.Status.DISCONNECTED) {
             LOG.info("lost connection after DATA ({} bytes) from {}", result.size(), clientNameAddress());
-            throw new IOException("client disconnected during DATA");
+            throw new LostConnection("client disconnected during DATA");
         }
-        boolean ok = finishMessage(result, "data");
-        return ok;
+        // Postfix's smtpd: once the content is in, the session is "after END-OF-MESSAGE" in
+        // its timeout and lost-connection log lines.
+        lastCommand = "END-OF-MESSAGE";
+        return finishMessage(result, "data");
     }
 
     private SmtpReply readyForContent() {
@@ -835,13 +877,18 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 throw new IOException("client disconnected during BDAT");
             }
             bdatFailure = mail != null && !chunk.last() ? failure : null;
+            if (chunk.last() && bdatStarted) {
+                // RFC 3030 section 3: a failed LAST chunk ends the transaction. Drop the partial
+                // message now, so no later BDAT can complete it with a chunk missing.
+                abortTransaction();
+            }
             count("bdat", false);
             return error(failure);
         }
         ContentResult result = bdatReader.readChunk(in, chunk.size(), writer);
         if (result.status() == ContentResult.Status.DISCONNECTED) {
             LOG.info("lost connection after BDAT ({} bytes) from {}", result.size(), clientNameAddress());
-            throw new IOException("client disconnected during BDAT");
+            throw new LostConnection("client disconnected during BDAT");
         }
         if (!chunk.last()) {
             if (result.status() != ContentResult.Status.COMPLETE) {
@@ -1165,17 +1212,19 @@ public final class SmtpSession implements Runnable, SessionFacts {
      */
     private boolean error(SmtpReply reply) throws IOException {
         errors++;
-        if (settings.hardErrorLimit() > 0 && errors >= settings.hardErrorLimit()) {
-            LOG.info("too many errors after {} from {}", lastCommand, clientNameAddress());
-            send(Replies.tooManyErrors(settings.myHostname()));
-            out.flush();
-            return false;
-        }
         if (errors > settings.softErrorLimit()) {
             sleepBeforeReply();
         }
         send(reply);
         if (reply.closesConnection()) {
+            out.flush();
+            return false;
+        }
+        // Postfix's smtpd checks error_count >= smtpd_hard_error_limit at the top of its command
+        // loop: the client gets this error's own reply first, then the 421, unasked.
+        if (settings.hardErrorLimit() > 0 && errors >= settings.hardErrorLimit()) {
+            LOG.info("too many errors after {} from {}", lastCommand, clientNameAddress());
+            send(Replies.tooManyErrors(settings.myHostname()));
             out.flush();
             return false;
         }

@@ -198,6 +198,19 @@ public final class CommandReader {
         return Arrays.copyOfRange(buf, pos, pos + Math.min(max, limit - pos));
     }
 
+    /**
+     * Up to {@code max} bytes of pending input, without consuming them: the buffered bytes, or,
+     * when nothing is buffered but the stream has bytes {@link InputStream#available() available},
+     * those (read into the buffer without blocking). For the pregreet log line, where the
+     * client's early bytes are still in the socket, not yet in the buffer.
+     */
+    public byte[] peekPending(int max) throws IOException {
+        if (pos == limit && in.available() > 0) {
+            fill();
+        }
+        return peekBuffered(max);
+    }
+
     /** Hands the buffered bytes over (consuming them), for example to a TLS engine. */
     public byte[] takeBuffered() {
         byte[] out = Arrays.copyOfRange(buf, pos, limit);

@@ -88,6 +88,16 @@ class CommandReaderTest {
     }
 
     @Test
+    void peekPendingReadsWhatIsAvailableWithoutConsumingIt() throws IOException {
+        // Pregreet: the early bytes are still in the stream, nothing is buffered yet.
+        CommandReader r = new CommandReader(new ByteArrayInputStream(bytes("EHLO early\r\n")));
+        assertThat(r.peekBuffered(100)).isEmpty();
+        assertThat(TestStreams.text(r.peekPending(4))).isEqualTo("EHLO");
+        assertThat(r.readLine().toString()).isEqualTo("EHLO early");
+        assertThat(r.peekPending(100)).isEmpty();
+    }
+
+    @Test
     void starttlsInjectionIsDiscarded() throws IOException {
         // CVE-2011-0411: "STARTTLS\r\nRSET\r\n" in one packet; RSET must not run inside TLS.
         CommandReader r = new CommandReader(new ByteArrayInputStream(bytes("STARTTLS\r\nRSET\r\n")));
