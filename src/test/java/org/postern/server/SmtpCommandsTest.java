@@ -43,9 +43,9 @@ class SmtpCommandsTest {
             assertThat(c.command("VRFY alice@example.test")).isEqualTo("502 5.5.1 VRFY command is disabled");
             assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
             assertThat(c.command("RSET")).isEqualTo("250 2.0.0 Ok");
-            assertThat(c.command("HELP")).isEqualTo("502 5.5.2 Error: command not recognized");
-            assertThat(c.command("EXPN staff")).isEqualTo("502 5.5.2 Error: command not recognized");
-            assertThat(c.command("FOO bar")).isEqualTo("502 5.5.2 Error: command not recognized");
+            assertThat(c.command("HELP")).isEqualTo("500 5.5.2 Error: command not recognized");
+            assertThat(c.command("EXPN staff")).isEqualTo("500 5.5.2 Error: command not recognized");
+            assertThat(c.command("FOO bar")).isEqualTo("500 5.5.2 Error: command not recognized");
             assertThat(c.command("QUIT")).isEqualTo("221 2.0.0 Bye");
             assertThat(c.awaitClosed()).isTrue();
         }

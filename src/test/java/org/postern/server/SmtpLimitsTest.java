@@ -81,9 +81,11 @@ class SmtpLimitsTest {
     }
 
     @Test
-    void overlongCommandLineGets500AndTheSessionContinues() throws Exception {
+    void overlongCommandLineRunsItsFirstPartAndTheSessionContinues() throws Exception {
         try (RawSmtpClient c = SmtpTests.openEhlo(postern.smtpPort())) {
-            assertThat(c.command("NOOP " + "a".repeat(3000))).isEqualTo("500 5.5.2 Error: line too long");
+            // Postfix 3.7 (lab): no error of its own; the first line_length_limit bytes run as the command.
+            assertThat(c.command("NOOP " + "a".repeat(3000))).isEqualTo("250 2.0.0 Ok");
+            postern.awaitLog("request longer than 2048 bytes");
             assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
             // Exactly at the limit (2048 bytes with CRLF... minus CRLF) is still a command.
             assertThat(c.command("NOOP " + "a".repeat(2040))).isEqualTo("250 2.0.0 Ok");
@@ -95,7 +97,7 @@ class SmtpLimitsTest {
         int mark = SmtpTests.mark(postern);
         try (RawSmtpClient c = SmtpTests.openEhlo(postern.smtpPort())) {
             for (int i = 1; i <= 5; i++) {
-                assertThat(c.command("BOGUS " + i)).as("error %d", i).isEqualTo("502 5.5.2 Error: command not recognized");
+                assertThat(c.command("BOGUS " + i)).as("error %d", i).isEqualTo("500 5.5.2 Error: command not recognized");
             }
             // Postfix checks the limit before reading the next command: 421 follows unasked.
             assertThat(c.reply()).isEqualTo("421 4.7.0 " + HOST + " Error: too many errors");
