@@ -64,4 +64,21 @@ class ServeTest {
         assertThat(output).contains(config.resolve("main.cf") + ":1: error: message_size_limit = lots")
                 .doesNotContain("daemon started");
     }
+
+    @Test
+    void aPortInUseStopsStartUpNamingThePortAndTheFix() throws Exception {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Path config = Files.createDirectories(dir.resolve("busy"));
+            Files.writeString(config.resolve("main.cf"), "inet_interfaces = 127.0.0.1\nsmtpd_peername_lookup = no\n"
+                    + "data_directory = " + dir.resolve("data2") + "\n");
+            Files.writeString(config.resolve("master.cf"), busy.getLocalPort() + " inet n - n - - smtpd\n");
+            Process p = start(config);
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isEqualTo(1);
+            assertThat(output).contains("cannot listen on 127.0.0.1 port " + busy.getLocalPort() + " for service "
+                    + busy.getLocalPort()).contains("master.cf:1").contains("choose another port in master.cf")
+                    .doesNotContain("daemon started");
+        }
+    }
 }
