@@ -156,4 +156,56 @@ class ConfigDoctorTest {
                         + "the list's listing codes, e.g. reject_rhsbl_sender dbl.spamhaus.org=127.0.1.[2..99] (check "
                         + "the list's documentation)");
     }
+
+    /** Section 9's fix: users submit on 587/465 with AUTH and TLS; login maps are defined. */
+    static final String SECTION_9_FIX_MASTER = """
+            smtp        inet n - n - - smtpd
+            submission  inet n - n - - smtpd
+              -o smtpd_tls_security_level=encrypt
+              -o smtpd_sasl_auth_enable=yes
+              -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+            submissions inet n - n - - smtpd
+              -o smtpd_tls_wrappermode=yes
+              -o smtpd_sasl_auth_enable=yes
+              -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+            """;
+
+    /**
+     * The section 9 configuration with its fix still gets the warnings we intend: on port 25
+     * (SASL off) permit_sasl_authenticated and reject_sender_login_mismatch do nothing, and
+     * reject_unauth_pipelining never matches while smtpd_forbid_unauth_pipelining = yes. The
+     * submission listeners get none. With those entries removed, nothing is left to warn about.
+     */
+    @Test
+    void section9WithTheFixOnlyKeepsTheIntendedWarnings() throws Exception {
+        String main = LaptopScenarioTest.SECTION_9 + "smtpd_sender_login_maps = inline:{alice@example.test=alice@example.test}\n";
+        List<String> w = warnings(main, SECTION_9_FIX_MASTER);
+        assertThat(w).hasSize(7).noneMatch(x -> x.contains("listener submission"));
+        assertThat(w).filteredOn(x -> x.contains("listener smtp")).hasSize(2);
+        assertThat(w).filteredOn(x -> x.contains("reject_unauth_pipelining never matches")).hasSize(5);
+        assertThat(w.getFirst()).startsWith("/etc/postern/main.cf:2: warning: listener smtp: permit_sasl_authenticated in "
+                + "smtpd_client_restrictions, smtpd_helo_restrictions, smtpd_sender_restrictions, "
+                + "smtpd_relay_restrictions, smtpd_recipient_restrictions, smtpd_data_restrictions never matches");
+
+        String cleaned = """
+                smtpd_helo_required = yes
+                smtpd_client_restrictions = permit_mynetworks, reject_unknown_reverse_client_hostname,
+                  reject_unknown_client_hostname
+                smtpd_helo_restrictions = permit_mynetworks, reject_invalid_helo_hostname
+                smtpd_sender_restrictions = permit_mynetworks, reject_non_fqdn_sender, reject_unknown_sender_domain
+                smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
+                  reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_destination
+                smtpd_data_restrictions = reject_multi_recipient_bounce
+                smtpd_sender_login_maps = inline:{alice@example.test=alice@example.test}
+                """;
+        String master = SECTION_9_FIX_MASTER.replace("permit_sasl_authenticated,reject\n",
+                "permit_sasl_authenticated,reject\n  -o smtpd_sender_restrictions=reject_sender_login_mismatch\n"
+                + "  -o smtpd_helo_restrictions=\n");
+        // the relay list is shared: permit_sasl_authenticated there is for the submission listeners
+        assertThat(warnings(cleaned, master)).containsExactly("/etc/postern/main.cf:6: warning: listener smtp: "
+                + "permit_sasl_authenticated in smtpd_relay_restrictions never matches: smtpd_sasl_auth_enable = no on "
+                + "this listener: AUTH is not offered, so no client is ever authenticated here; users submit on a "
+                + "listener with SASL (submission, ports 587/465); remove permit_sasl_authenticated from these lists or "
+                + "set -o smtpd_sasl_auth_enable=yes on this listener");
+    }
 }
