@@ -40,14 +40,14 @@ final class Context implements AutoCloseable {
         if (configuration == null) {
             if (configDir == null) {
                 Configuration defaults = Configuration.defaults();
-                defaults.validate(tables()::check, RestrictionCatalog.INSTANCE);
+                defaults.validate(tables()::check, RestrictionCatalog.WITH_DOCTOR);
                 configuration = defaults;
             } else {
                 if (!Files.isDirectory(configDir)) {
                     throw new CliException("configuration directory " + configDir
                             + " does not exist or is not a directory");
                 }
-                configuration = Configuration.load(configDir, tables()::check, RestrictionCatalog.INSTANCE);
+                configuration = Configuration.load(configDir, tables()::check, RestrictionCatalog.WITH_DOCTOR);
             }
         }
         return configuration;

@@ -21,4 +21,13 @@ public interface RestrictionChecker {
      * @return every problem found (errors and warnings)
      */
     List<ConfigProblem> check(ParameterSet parameters, Listener listener, TableChecker tables);
+
+    /** This checker's problems, then {@code next}'s (e.g. the restriction catalog, then the doctor). */
+    default RestrictionChecker andThen(RestrictionChecker next) {
+        return (parameters, listener, tables) -> {
+            List<ConfigProblem> all = new java.util.ArrayList<>(check(parameters, listener, tables));
+            all.addAll(next.check(parameters, listener, tables));
+            return all;
+        };
+    }
 }

@@ -175,4 +175,12 @@ public final class PolicyEngine {
     public PolicySession newSession() {
         return new PolicySession(this);
     }
+
+    /**
+     * A session that reports every step to {@code trace} (for {@code postern explain}); null
+     * means no trace, as {@link #newSession()}.
+     */
+    public PolicySession newSession(PolicyTrace trace) {
+        return new PolicySession(this, trace);
+    }
 }

@@ -59,6 +59,8 @@ public final class PolicySession {
     }
 
     private final PolicyEngine e;
+    /** Null unless explain asked for a trace: every trace call is behind a null check. */
+    private final PolicyTrace trace;
     private final Map<String, DnsResult<?>> dnsCache = new HashMap<>();
 
     // transaction state
@@ -88,7 +90,12 @@ public final class PolicySession {
     private boolean prependAllowed;
 
     PolicySession(PolicyEngine engine) {
+        this(engine, null);
+    }
+
+    PolicySession(PolicyEngine engine, PolicyTrace trace) {
         this.e = engine;
+        this.trace = trace;
     }
 
     // ---------------------------------------------------------------- stages (section 1.1)
@@ -97,6 +104,7 @@ public final class PolicySession {
     public Decision connect(SessionFacts facts) {
         begin(facts, "CONNECT");
         if (delayReject()) {
+            note("smtpd_delay_reject = yes: smtpd_client_restrictions is evaluated at RCPT TO, not now");
             return finish(DUNNO, false);
         }
         Decision d = evaluate(() -> {
@@ -111,6 +119,7 @@ public final class PolicySession {
     public Decision helo(SessionFacts facts) {
         begin(facts, "ESMTP".equals(facts.protocol()) ? "EHLO" : "HELO");
         if (delayReject()) {
+            note("smtpd_delay_reject = yes: smtpd_helo_restrictions is evaluated at RCPT TO, not now");
             return finish(DUNNO, false);
         }
         deferIfPermit = clientDefer;
@@ -126,6 +135,7 @@ public final class PolicySession {
     public Decision mail(SessionFacts facts) {
         begin(facts, "MAIL");
         if (delayReject()) {
+            note("smtpd_delay_reject = yes: smtpd_sender_restrictions is evaluated at RCPT TO, not now");
             return finish(DUNNO, false);
         }
         deferIfPermit = earlyDefer(null);
@@ -144,6 +154,7 @@ public final class PolicySession {
         begin(facts, "RCPT");
         String rcpt = Addresses.strip(facts.recipient());
         if (rcpt != null && rcpt.equalsIgnoreCase("postmaster")) {
+            note("RCPT TO:<postmaster> is always accepted; no list runs (RFC 5321 section 3.6)");
             return finish(DUNNO, false); // RFC 5321 section 3.6: always accepted, no list runs
         }
         return evaluate(() -> {
@@ -181,11 +192,13 @@ public final class PolicySession {
                 return rejectSaved(deferIfPermit);
             }
             if (!discard && e.bool("smtpd_reject_unlisted_sender") && !senderMapsChecked
-                    && unlisted(facts.sender(), true) == REJECT) {
+                    && traced("reject_unlisted_sender", "smtpd_reject_unlisted_sender = yes",
+                    unlisted(facts.sender(), true)) == REJECT) {
                 return REJECT;
             }
             if (!discard && e.bool("smtpd_reject_unlisted_recipient") && !rcptMapsChecked) {
-                return unlisted(rcpt, false);
+                return traced("reject_unlisted_recipient", "smtpd_reject_unlisted_recipient = yes",
+                        unlisted(rcpt, false));
             }
             return DUNNO;
         }, true);
@@ -257,6 +270,7 @@ public final class PolicySession {
 
     private int heloList() {
         if (f.heloName() == null) {
+            note("no HELO/EHLO: smtpd_helo_restrictions is skipped");
             return DUNNO; // section 1.1: only if HELO/EHLO was seen
         }
         boolean saved = modifyingActionsAllowed;
@@ -279,12 +293,54 @@ public final class PolicySession {
                 ? deferIfReject : null;
         warnLevel = 0;
         depth = 0;
-        return list(e.lists.getOrDefault(param, List.of()), name, cls, implicit);
+        return tracedList(param, e.lists.getOrDefault(param, List.of()), name, cls, implicit);
+    }
+
+    /** {@link #list} between enterList and leaveList trace calls. */
+    private int tracedList(String label, List<String> items, String name, String cls, String implicit) {
+        if (trace == null) {
+            return list(items, name, cls, implicit);
+        }
+        trace.enterList(label, name, cls);
+        int s = list(items, name, cls, implicit);
+        trace.leaveList(label, outcome(s));
+        return s;
+    }
+
+    private static PolicyTrace.Outcome outcome(int status) {
+        return status == OK ? PolicyTrace.Outcome.OK : status == REJECT ? PolicyTrace.Outcome.REJECT
+                : PolicyTrace.Outcome.DUNNO;
+    }
+
+    /** Reports a restriction the engine runs implicitly, outside any list. */
+    private int traced(String restriction, String why, int status) {
+        if (trace != null) {
+            trace.restriction(restriction, "implicit: " + why, outcome(status), status == REJECT ? rejected : null);
+        }
+        return status;
+    }
+
+    /** The restriction being evaluated, so that an abort (section 2.8) can be traced to it. */
+    private String[] evaluating;
+
+    private void evaluating(String restriction, String argument) {
+        if (trace != null) {
+            evaluating = restriction == null ? null : new String[] {restriction, argument};
+        }
+    }
+
+    private void note(String text) {
+        if (trace != null) {
+            trace.note(text);
+        }
     }
 
     private void begin(SessionFacts facts, String stageName) {
         this.f = facts;
         this.stage = stageName;
+        if (trace != null) {
+            trace.stage(stageName);
+        }
         this.rejected = null;
         this.log = new ArrayList<>(2);
         this.depth = 0;
@@ -304,6 +360,10 @@ public final class PolicySession {
             rejected = assemble(a.code, a.dsn, a.text, null);
             logLine("reject", rejected.toString());
             s = REJECT;
+            if (trace != null && evaluating != null) {
+                trace.restriction(evaluating[0], evaluating[1], PolicyTrace.Outcome.REJECT, rejected);
+                evaluating = null;
+            }
         }
         return finish(s, true);
     }
@@ -313,12 +373,15 @@ public final class PolicySession {
                 || !prepend.isEmpty()
                 ? new Decision.Actions(hold, discard, filter, redirect, List.copyOf(bcc), List.copyOf(prepend))
                 : Decision.Actions.NONE;
-        if (status == REJECT && rejected != null) {
-            return new Decision(Decision.Result.REJECT, rejected, Replies.lines(rejected, e.params, f),
-                    List.copyOf(log), actions);
+        Decision d = status == REJECT && rejected != null
+                ? new Decision(Decision.Result.REJECT, rejected, Replies.lines(rejected, e.params, f),
+                        List.copyOf(log), actions)
+                : new Decision(discard ? Decision.Result.DISCARD : Decision.Result.ACCEPT, null, List.of(),
+                        log == null ? List.of() : List.copyOf(log), actions);
+        if (trace != null) {
+            trace.decision(stage, d);
         }
-        return new Decision(discard ? Decision.Result.DISCARD : Decision.Result.ACCEPT, null, List.of(),
-                log == null ? List.of() : List.copyOf(log), actions);
+        return d;
     }
 
     // ---------------------------------------------------------------- list evaluation (section 1.2)
@@ -342,17 +405,25 @@ public final class PolicySession {
                     if (warnLevel == 0) {
                         warnLevel = depth;
                     }
+                    if (trace != null) {
+                        trace.flag("warn_if_reject", null);
+                    }
                     continue;
                 }
                 int status;
+                String tracedName = item;
+                String tracedArg = null;
                 if (PostfixLists.isTable(item)) {
                     if (implicit == null) {
                         warning("unknown smtpd restriction: \"" + item + "\"");
                         throw configError();
                     }
+                    tracedName = implicit;
+                    tracedArg = item;
+                    evaluating(tracedName, tracedArg);
                     status = restriction(implicit, item, name, cls, implicit);
                 } else if (e.classes.contains(item) && e.lists.containsKey(item)) {
-                    status = list(e.lists.get(item), name, cls, implicit);
+                    status = tracedList(item, e.lists.get(item), name, cls, implicit);
                 } else {
                     var r = RestrictionCatalog.lookup(lower);
                     String arg = null;
@@ -367,8 +438,14 @@ public final class PolicySession {
                         }
                         arg = items.get(++i);
                     }
-                    status = restriction(r.map(RestrictionCatalog.Restriction::canonical).orElse(item), arg, name,
-                            cls, implicit);
+                    tracedName = r.map(RestrictionCatalog.Restriction::canonical).orElse(item);
+                    tracedArg = arg;
+                    evaluating(tracedName, tracedArg);
+                    status = restriction(tracedName, arg, name, cls, implicit);
+                }
+                if (trace != null) {
+                    evaluating(null, null);
+                    trace.restriction(tracedName, tracedArg, outcome(status), status == REJECT ? rejected : null);
                 }
                 if (warnLevel >= depth) {
                     warnLevel = 0;
@@ -496,7 +573,11 @@ public final class PolicySession {
      */
     int reject(int code, String dsn, String text, String cls) {
         if (warnLevel > 0) {
-            logLine("reject_warning", assemble(code, dsn, text, cls).toString());
+            PolicyReply warned = assemble(code, dsn, text, cls);
+            if (trace != null) {
+                trace.flag("reject_warning", warned);
+            }
+            logLine("reject_warning", warned.toString());
             return DUNNO;
         }
         if (deferIfReject != null && code >= 500 && code <= 599) {
@@ -512,6 +593,9 @@ public final class PolicySession {
     }
 
     private int rejectSaved(Pending p) {
+        if (trace != null) {
+            trace.flag("defer_if_permit applied", assemble(p.code(), p.dsn(), p.text(), p.cls()));
+        }
         warnLevel = 0;
         Pending saved = deferIfReject;
         deferIfReject = null;
@@ -535,6 +619,9 @@ public final class PolicySession {
         }
         if (deferIfPermit == null) {
             deferIfPermit = new Pending(code, dsn, text, cls);
+            if (trace != null) {
+                trace.flag("defer_if_permit", assemble(code, dsn, text, cls));
+            }
         }
         return DUNNO;
     }
@@ -542,6 +629,9 @@ public final class PolicySession {
     int deferIfReject(int code, String dsn, String text, String cls) {
         if (deferIfReject == null) {
             deferIfReject = new Pending(code, dsn, text, cls);
+            if (trace != null) {
+                trace.flag("defer_if_reject", assemble(code, dsn, text, cls));
+            }
         }
         return DUNNO;
     }
@@ -575,6 +665,7 @@ public final class PolicySession {
 
     void warning(String text) {
         log.add("warning: " + text);
+        note("warning: " + text);
     }
 
     /** Section 1.8 log line. */
@@ -632,12 +723,32 @@ public final class PolicySession {
     }
 
     boolean authorized(String recipient) {
-        return lookup(() -> e.classifier.isAuthorizedDestination(recipient), "<" + recipient + ">");
+        boolean yes = lookup(() -> e.classifier.isAuthorizedDestination(recipient), "<" + recipient + ">");
+        note(recipient + (yes ? " is" : " is not") + " an authorized destination (mydestination, virtual_*_domains, "
+                + "relay_domains)");
+        return yes;
     }
 
     @SuppressWarnings("unchecked")
     <T> DnsResult<T> dns(String type, String name, Supplier<DnsResult<T>> query) {
-        return (DnsResult<T>) dnsCache.computeIfAbsent(type + " " + name.toLowerCase(Locale.ROOT), k -> query.get());
+        String key = type + " " + name.toLowerCase(Locale.ROOT);
+        if (trace == null) {
+            return (DnsResult<T>) dnsCache.computeIfAbsent(key, k -> query.get());
+        }
+        DnsResult<T> cached = (DnsResult<T>) dnsCache.get(key);
+        DnsResult<T> r = cached != null ? cached : query.get();
+        dnsCache.put(key, r);
+        trace.dns(type, name, r, cached != null);
+        return r;
+    }
+
+    /** A table list as the engine opened it, or one that reports its lookups when tracing. */
+    private TableList maps(TableList list) {
+        if (trace == null || list.isEmpty()) {
+            return list;
+        }
+        return new TableList(list.spec(), list.tables().stream()
+                .<LookupTable>map(t -> new TracingTable(t, trace)).toList());
     }
 
     // ---------------------------------------------------------------- generic and client restrictions
@@ -684,7 +795,7 @@ public final class PolicySession {
             warning("bad argument: " + spec + " is not a lookup table");
             throw configError();
         }
-        return t;
+        return trace == null ? t : new TracingTable(t, trace);
     }
 
     private Optional<SearchHit> find(String spec, Lookup<Optional<SearchHit>> l, String name, String cls) {
@@ -810,7 +921,7 @@ public final class PolicySession {
                 throw configError();
             }
         }
-        return list(items, name, cls, null);
+        return tracedList(table + " -> " + v, items, name, cls, null);
     }
 
     private static int indexOfSpace(String s) {
@@ -1030,6 +1141,7 @@ public final class PolicySession {
             return DUNNO;
         }
         AddressClass c = lookup(() -> e.classifier.classify(domain), "<" + address + ">");
+        note(domain + ": address class " + c + (c.isFinal() ? " (final: no DNS check)" : ""));
         if (c.isFinal()) {
             return DUNNO;
         }
@@ -1120,10 +1232,11 @@ public final class PolicySession {
         String addr = Addresses.canonical(address, e.myorigin);
         String key = "<" + address + ">";
         AddressSearch search = new AddressSearch(e.get("recipient_delimiter"), false);
-        if (!e.virtualAliasMaps.isEmpty() && lookup(() -> search.findVirtual(e.virtualAliasMaps, addr), key).isPresent()) {
+        if (!e.virtualAliasMaps.isEmpty() && lookup(() -> search.findVirtual(maps(e.virtualAliasMaps), addr), key).isPresent()) {
             return DUNNO;
         }
         AddressClass c = lookup(() -> e.classifier.classifyAddress(addr), key);
+        note(addr + ": address class " + c);
         boolean show = e.bool("show_user_unknown_table_name");
         return switch (c) {
             case VIRTUAL_ALIAS -> reject(code("unknown_virtual_alias_reject_code"), dsn,
@@ -1131,18 +1244,18 @@ public final class PolicySession {
             case LOCAL -> {
                 String local = addr.substring(0, addr.lastIndexOf('@')).toLowerCase(Locale.ROOT);
                 if (local.equals("postmaster") || local.equals("mailer-daemon") || e.localRecipientMaps.isEmpty()
-                        || found(e.localRecipientMaps, localKeys(search, addr), key)) {
+                        || found(maps(e.localRecipientMaps), localKeys(search, addr), key)) {
                     yield DUNNO;
                 }
                 yield reject(code("unknown_local_recipient_reject_code"), dsn,
                         generic(address, cls, "User unknown" + (show ? " in local recipient table" : "")), cls);
             }
             case VIRTUAL_MAILBOX -> e.virtualMailboxMaps.isEmpty()
-                    || found(e.virtualMailboxMaps, search.virtualKeys(addr), key) ? DUNNO
+                    || found(maps(e.virtualMailboxMaps), search.virtualKeys(addr), key) ? DUNNO
                     : reject(code("unknown_virtual_mailbox_reject_code"), dsn,
                     generic(address, cls, "User unknown" + (show ? " in virtual mailbox table" : "")), cls);
             case RELAY -> e.relayRecipientMaps.isEmpty()
-                    || found(e.relayRecipientMaps, search.virtualKeys(addr), key) ? DUNNO
+                    || found(maps(e.relayRecipientMaps), search.virtualKeys(addr), key) ? DUNNO
                     : reject(code("unknown_relay_recipient_reject_code"), dsn,
                     generic(address, cls, "User unknown" + (show ? " in relay recipient table" : "")), cls);
             case DEFAULT -> DUNNO;
@@ -1210,7 +1323,8 @@ public final class PolicySession {
         }
         keys.add(addr.substring(at));
         for (String k : keys.stream().distinct().toList()) {
-            Optional<String> v = lookup(() -> e.senderLoginMaps.find(k), key);
+            TableList loginMaps = maps(e.senderLoginMaps);
+            Optional<String> v = lookup(() -> loginMaps.find(k), key);
             if (v.isPresent()) {
                 return PostfixLists.split(v.get());
             }

@@ -171,6 +171,9 @@ public final class RestrictionCatalog implements RestrictionChecker {
     /** The checker to pass to {@code Configuration.load}. */
     public static final RestrictionCatalog INSTANCE = new RestrictionCatalog();
 
+    /** The catalog's checks followed by the {@link ConfigDoctor}'s warnings: what start-up and config check run. */
+    public static final RestrictionChecker WITH_DOCTOR = INSTANCE.andThen(ConfigDoctor.INSTANCE);
+
     private RestrictionCatalog() {
     }
 
@@ -240,10 +243,6 @@ public final class RestrictionCatalog implements RestrictionChecker {
                 case DEPRECATED -> problems.add(ConfigProblem.warning(origin, where, "restriction '" + item
                         + "' is deprecated", r.note()));
                 case CURRENT -> { }
-            }
-            if (item.equals("permit") && i + 1 < items.size()) {
-                problems.add(ConfigProblem.warning(origin, where, "everything after 'permit' in " + listName
-                        + " is ignored", "remove the restrictions after permit or move permit to the end"));
             }
             if (r.argument() == Argument.NONE) {
                 continue;
