@@ -15,6 +15,7 @@ import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.testing.TestPostgres;
+import org.postern.testing.Section9;
 
 /** The command line, run in-process as a user would type it. */
 class CliTest {
@@ -200,30 +201,16 @@ class CliTest {
                 connection + "query = SELECT maildir FROM mailbox WHERE username='%s' AND active\n");
         Files.writeString(config.resolve("virtual_alias_maps.cf"),
                 connection + "query = SELECT goto FROM alias WHERE address='%s' AND active\n");
-        Files.writeString(config.resolve("main.cf"), """
+        Files.writeString(config.resolve("main.cf"), ("""
                 data_directory = %s
-                smtpd_helo_required = yes
-                smtpd_client_restrictions = permit_mynetworks, permit_sasl_authenticated,
-                  reject_unknown_reverse_client_hostname, reject_unknown_client_hostname,
-                  reject_unauth_pipelining
-                smtpd_helo_restrictions = permit_mynetworks, permit_sasl_authenticated,
-                  reject_invalid_helo_hostname, reject_unauth_pipelining
-                smtpd_sender_restrictions = permit_mynetworks, reject_sender_login_mismatch,
-                  permit_sasl_authenticated, reject_non_fqdn_sender, reject_unknown_sender_domain,
-                  reject_unauth_pipelining
-                smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
-                  reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_destination
-                smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated,
-                  reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_pipelining
-                smtpd_data_restrictions = permit_mynetworks, permit_sasl_authenticated,
-                  reject_multi_recipient_bounce, reject_unauth_pipelining
+                """ + Section9.RESTRICTIONS + """
                 virtual_transport = lmtp:unix:private/dovecot-lmtp
                 virtual_mailbox_domains = pgsql:%s/virtual_mailbox_domains.cf
                 virtual_mailbox_maps = pgsql:%s/virtual_mailbox_maps.cf
                 virtual_alias_maps = pgsql:%s/virtual_alias_maps.cf
                 mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128
                 inet_interfaces = all
-                """.formatted(dir.resolve("data"), config, config, config));
+                """).formatted(dir.resolve("data"), config, config, config));
 
         Result check = run("-c", config.toString(), "config", "check");
         assertThat(check.err()).doesNotContain("error:");

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.testing.TestDnsServer;
+import org.postern.testing.Section9;
 
 /**
  * {@code postern explain} on the roaming laptop of postfix-restrictions.md section 9: port 25
@@ -19,21 +20,7 @@ class ExplainCommandTest {
     /** The section 9 main.cf (after the data_directory line, line 4 is smtpd_client_restrictions), plus login maps for the submission side. */
     static final String SECTION_9 = """
             myhostname = mx.example.test
-            smtpd_helo_required = yes
-            smtpd_client_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_unknown_reverse_client_hostname, reject_unknown_client_hostname,
-              reject_unauth_pipelining
-            smtpd_helo_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_invalid_helo_hostname, reject_unauth_pipelining
-            smtpd_sender_restrictions = permit_mynetworks, reject_sender_login_mismatch,
-              permit_sasl_authenticated, reject_non_fqdn_sender, reject_unknown_sender_domain,
-              reject_unauth_pipelining
-            smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_destination
-            smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_pipelining
-            smtpd_data_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_multi_recipient_bounce, reject_unauth_pipelining
+            """ + Section9.RESTRICTIONS + """
             virtual_mailbox_domains = example.test
             virtual_mailbox_maps = inline:{alice@example.test=x, bob@example.test=x}
             virtual_alias_maps =

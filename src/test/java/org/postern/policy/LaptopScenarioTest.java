@@ -5,26 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postern.testing.Section9;
 
 /** The roaming-laptop example of postfix-restrictions.md section 9, with in-memory tables. */
 class LaptopScenarioTest {
 
-    static final String SECTION_9 = """
-            smtpd_helo_required = yes
-            smtpd_client_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_unknown_reverse_client_hostname, reject_unknown_client_hostname,
-              reject_unauth_pipelining
-            smtpd_helo_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_invalid_helo_hostname, reject_unauth_pipelining
-            smtpd_sender_restrictions = permit_mynetworks, reject_sender_login_mismatch,
-              permit_sasl_authenticated, reject_non_fqdn_sender, reject_unknown_sender_domain,
-              reject_unauth_pipelining
-            smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_destination
-            smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_pipelining
-            smtpd_data_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_multi_recipient_bounce, reject_unauth_pipelining
+    static final String SECTION_9 = Section9.RESTRICTIONS + """
             mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128
             inet_interfaces = all
             """;

@@ -11,6 +11,7 @@ import org.postern.config.ConfigException;
 import org.postern.config.ConfigProblem;
 import org.postern.config.Configuration;
 import org.postern.config.TableChecker;
+import org.postern.testing.Section9;
 
 class RestrictionCatalogTest {
 
@@ -29,22 +30,7 @@ class RestrictionCatalogTest {
     }
 
     /** The main.cf of postfix-restrictions.md section 9 (accounts in PostgreSQL, Dovecot over LMTP). */
-    static final String SECTION_9 = """
-            smtpd_helo_required = yes
-            smtpd_client_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_unknown_reverse_client_hostname, reject_unknown_client_hostname,
-              reject_unauth_pipelining
-            smtpd_helo_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_invalid_helo_hostname, reject_unauth_pipelining
-            smtpd_sender_restrictions = permit_mynetworks, reject_sender_login_mismatch,
-              permit_sasl_authenticated, reject_non_fqdn_sender, reject_unknown_sender_domain,
-              reject_unauth_pipelining
-            smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_destination
-            smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_pipelining
-            smtpd_data_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_multi_recipient_bounce, reject_unauth_pipelining
+    static final String SECTION_9 = Section9.RESTRICTIONS + """
             virtual_transport = lmtp:unix:private/dovecot-lmtp
             virtual_mailbox_domains = pgsql:/etc/postfix/virtual_mailbox_domains.cf
             virtual_mailbox_maps = pgsql:/etc/postfix/virtual_mailbox_maps.cf
