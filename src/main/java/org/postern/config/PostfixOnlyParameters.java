@@ -61,7 +61,7 @@ public final class PostfixOnlyParameters {
             "policy_time_limit", "policyd-spf_time_limit", "content_filter", "receive_override_options",
             "smtpd_proxy_filter", "smtpd_proxy_timeout", "smtpd_upstream_proxy_protocol",
             "smtpd_upstream_proxy_timeout", "virtual_minimum_uid", "virtual_uid_maps", "virtual_gid_maps",
-            "virtual_mailbox_limit", "virtual_mailbox_lock", "disable_dns_lookups", "smtp_dns_support_level",
+            "virtual_mailbox_lock", "disable_dns_lookups", "smtp_dns_support_level",
             "smtp_host_lookup", "lmtp_host_lookup"));
 
     private PostfixOnlyParameters() {
