@@ -113,7 +113,17 @@ public final class Networks {
             return null;
         }
         try {
-            return InetAddress.getByName(s).getAddress();
+            byte[] b = InetAddress.getByName(s).getAddress();
+            if (b.length == 4 && s.indexOf(':') >= 0) {
+                // The JDK turns ::ffff:a.b.c.d into an IPv4 address; as written (and as Postfix
+                // reads it, e.g. in the default mynetworks [::ffff:127.0.0.0]/104) it is IPv6.
+                byte[] v6 = new byte[16];
+                v6[10] = (byte) 0xff;
+                v6[11] = (byte) 0xff;
+                System.arraycopy(b, 0, v6, 12, 4);
+                return v6;
+            }
+            return b;
         } catch (UnknownHostException e) {
             return null;
         }
