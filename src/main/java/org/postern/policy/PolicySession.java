@@ -556,18 +556,19 @@ public final class PolicySession {
         StringBuilder sb = new StringBuilder(160);
         sb.append(f.queueId() == null ? "NOQUEUE" : f.queueId()).append(": ").append(verb).append(": ")
                 .append(stage).append(" from ").append(clientNameAddr()).append(": ").append(text);
-        char sep = ';';
+        // "; from=<a> to=<b> proto=ESMTP helo=<h>": one semicolon, then single spaces.
+        String sep = ";";
         if (f.sender() != null) {
             sb.append(sep).append(" from=<").append(f.sender()).append('>');
-            sep = ' ';
+            sep = "";
         }
         if (f.recipient() != null) {
             sb.append(sep).append(" to=<").append(Addresses.strip(f.recipient())).append('>');
-            sep = ' ';
+            sep = "";
         }
         if (f.protocol() != null) {
             sb.append(sep).append(" proto=").append(f.protocol());
-            sep = ' ';
+            sep = "";
         }
         if (f.heloName() != null) {
             sb.append(sep).append(" helo=<").append(f.heloName()).append('>');
