@@ -229,7 +229,7 @@ class CrashSafetyTest {
         Set<String> unacked = ConcurrentHashMap.newKeySet();
         // Kill moments: in the first seconds of load (deliveries racing acceptance), after a longer
         // run, and right after a restart while the backlog of the previous crash is delivered.
-        int[] ackedBeforeKill = {150, 600, 20};
+        int[] ackedBeforeKill = {150, 300, 20};
         List<String> report = new ArrayList<>();
         server = startServer(1);
         for (int round = 0; round < ackedBeforeKill.length; round++) {
