@@ -128,7 +128,8 @@ public final class Parameters {
         p("message_size_limit", SIZE, "10240000", "Maximal size of a message in bytes, envelope included.");
         p("header_size_limit", SIZE, "102400", "Maximal size of one message header in bytes.");
         p("line_length_limit", INTEGER, "2048",
-                "Maximal length of an SMTP line; longer lines are broken into pieces of this length.");
+                "Maximal length of an SMTP command line; a longer command gets 500 5.5.2 Error: line too long. "
+                        + "Lines of message content are not limited (only message_size_limit applies).");
         p("hopcount_limit", INTEGER, "50", "Maximal number of Received: headers before a message is rejected as looping.");
 
         // --- Virtual domains (VIRTUAL_README) ---
@@ -277,8 +278,10 @@ public final class Parameters {
                 "The reply code when smtpd_forbid_bare_newline = reject refuses a line that ends in a bare LF.");
         choice("smtpd_forbid_bare_newline", "normalize", List.of("normalize", "yes", "reject", "no"),
                 "Handling of a bare LF in SMTP commands and message data (SMTP smuggling defence): normalize "
-                        + "(or yes) accepts a bare LF in data as end of line but rejects it in commands, reject "
-                        + "rejects it everywhere, no allows it. Postfix 3.9 default; Postfix 3.7 defaults to no.");
+                        + "(or yes) accepts a bare LF as the end of a command or content line but ends DATA only at "
+                        + "<CR><LF>.<CR><LF>; reject also answers a command line ending in a bare LF with 550 5.5.2 "
+                        + "and a disconnect, and rejects a message containing one at end of data; no (unsafe) lets "
+                        + "LF alone end DATA too. Postfix 3.9 default; Postfix 3.7 defaults to no.");
         p("smtpd_forbid_bare_newline_exclusions", NETWORK_LIST, "$mynetworks",
                 "Clients exempt from smtpd_forbid_bare_newline.");
         p("smtpd_forbid_unauth_pipelining", BOOLEAN, "yes",
@@ -362,7 +365,7 @@ public final class Parameters {
 
         // --- LMTP client (delivery to e.g. Dovecot) ---
         p("lmtp_lhlo_name", STRING, "$myhostname", "Host name sent in LHLO.");
-        time("lmtp_connect_timeout", "0s", 's', "Time limit to connect to the LMTP server (0: the system limit).");
+        time("lmtp_connect_timeout", "0s", 's', "Time limit to connect to the LMTP server (0: 30 seconds).");
         choice("lmtp_tls_security_level", "", List.of("", "none", "may", "encrypt", "verify", "secure"),
                 "TLS for LMTP connections.");
     }

@@ -198,7 +198,7 @@ public final class QueueManager implements AutoCloseable {
                 .map(Recipient::orcpt).filter(o -> o != null && o.regionMatches(true, 0, "rfc822;", 0, 7))
                 .map(o -> o.substring(7)).filter(o -> !o.equalsIgnoreCase(d.recipient())).findFirst().orElse(null);
         MailLog.logger(service).info("{}: to=<{}>,{} relay={}, delay={}, delays={}/{}/0/{}, dsn={}, status={} ({})",
-                envelope.queueId(), d.recipient(), orig == null ? "" : " orig_to=<" + orig + ">", d.relay(),
+                envelope.queueId(), d.recipient(), orig == null ? "" : " orig_to=<" + orig + ">,", d.relay(),
                 seconds(Duration.between(envelope.arrival(), now)),
                 seconds(Duration.between(envelope.arrival(), start)), seconds(Duration.between(start, started)),
                 seconds(Duration.between(started, now)), d.dsn(), status, d.text());

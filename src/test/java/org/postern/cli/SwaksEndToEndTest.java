@@ -80,6 +80,10 @@ class SwaksEndToEndTest {
         assertThat(unknown.exit()).isNotZero();
         assertThat(unknown.output()).contains(
                 "550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown in virtual mailbox table");
+        // Postfix's reject line: "; " once, then single spaces between the fields.
+        postern.awaitLog("NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 550 5.1.1 <nobody@example.test>: Recipient address "
+                + "rejected: User unknown in virtual mailbox table; from=<carol@remote.example> to=<nobody@example.test> "
+                + "proto=ESMTP helo=<");
         Swaks relay = swaks("--server", server(postern.smtpPort()), "--from", "carol@remote.example",
                 "--to", "dave@elsewhere.example");
         assertThat(relay.output()).contains("454 4.7.1 <dave@elsewhere.example>: Relay access denied");
