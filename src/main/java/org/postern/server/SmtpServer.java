@@ -189,6 +189,9 @@ public final class SmtpServer implements AutoCloseable {
     public void stop(Duration grace) {
         stopping = true;
         closeSockets();
+        for (SmtpSession s : sessions) {
+            s.requestStop();
+        }
         Instant deadline = Instant.now().plus(grace);
         while (!sessions.isEmpty() && Instant.now().isBefore(deadline)) {
             waitForSessions(Duration.ofMillis(50));

@@ -99,6 +99,10 @@ public final class SmtpSession implements Runnable, SessionFacts {
     private String saslUsername;
     private boolean saslByXclient;
     private boolean illegalPipelining;
+    // Graceful stop: a session waiting for a command is told 421 at once; one receiving a
+    // message gets the grace period to finish it.
+    private volatile boolean waitingForCommand;
+    private volatile boolean stopping;
     private int errors;
     private String lastCommand = "CONNECT";
     private final Map<String, int[]> counts = new LinkedHashMap<>();
@@ -329,10 +333,11 @@ public final class SmtpSession implements Runnable, SessionFacts {
             case CONNECTION_RATE -> "Error: too many connections from " + clientAddress;
             case SERVER_FULL -> "Error: too many connections, try again later";
         };
+        String dsn = refusal == ClientLimits.Refusal.SERVER_FULL ? "4.3.2" : "4.7.0";
         LOG.warn("{}: {} from {} for service {}", refusal == ClientLimits.Refusal.CONNECTION_RATE
                 ? "Connection rate limit exceeded" : "Connection concurrency limit exceeded",
                 refusal == ClientLimits.Refusal.SERVER_FULL ? "server full" : "limit", clientNameAddress(), settings.name());
-        send(SmtpReply.of(421, "4.7.0", settings.myHostname() + " " + text));
+        send(SmtpReply.of(421, dsn, settings.myHostname() + " " + text));
         out.flush();
     }
 
@@ -360,15 +365,26 @@ public final class SmtpSession implements Runnable, SessionFacts {
         while (true) {
             CommandReader.Line line;
             try {
+                waitingForCommand = true;
+                if (stopping) {
+                    shuttingDown();
+                    return;
+                }
                 line = in.readLine(settings.lineLengthLimit(), settings.bareNewline());
             } catch (SocketTimeoutException e) {
                 LOG.info("timeout after {} from {}", lastCommand, clientNameAddress());
                 send(Replies.timeout(settings.myHostname()));
                 out.flush();
                 return;
+            } finally {
+                waitingForCommand = false;
             }
             if (line == null) {
-                LOG.info("lost connection after {} from {}", lastCommand, clientNameAddress());
+                if (stopping) {
+                    shuttingDown();
+                } else {
+                    LOG.info("lost connection after {} from {}", lastCommand, clientNameAddress());
+                }
                 return;
             }
             if (!handle(line)) {
@@ -1371,6 +1387,35 @@ public final class SmtpSession implements Runnable, SessionFacts {
             socket.close();
         } catch (IOException ignored) {
             // nothing more to do
+        }
+    }
+
+    /**
+     * Asks the session to end (server shutdown). A session waiting for a command ends at once
+     * with a 421 reply (RFC 5321 section 3.8); one in the middle of a message finishes it first.
+     */
+    void requestStop() {
+        stopping = true;
+        if (waitingForCommand) {
+            try {
+                if (socket instanceof SSLSocket) {
+                    socket.close();   // TLS cannot half-close; the client just sees the connection end
+                } else {
+                    socket.shutdownInput();   // wakes the blocked read; the 421 can still be sent
+                }
+            } catch (IOException | UnsupportedOperationException ignored) {
+                // the session ends anyway
+            }
+        }
+    }
+
+    private void shuttingDown() {
+        LOG.info("stopping: closing session with {}", clientNameAddress());
+        try {
+            send(SmtpReply.of(421, "4.3.2", settings.myHostname() + " Service shutting down"));
+            out.flush();
+        } catch (IOException ignored) {
+            // the client is gone
         }
     }
 

@@ -60,4 +60,21 @@ class GracefulStopTest {
             c.abort();
         }
     }
+
+    @Test
+    void idleSessionIsToldAtOnceThatTheServerStops() throws Exception {
+        TestPostern postern = TestPostern.start(dir, "postern_shutdown_timeout = 30s");
+        RawSmtpClient c = SmtpTests.openEhlo(postern.smtpPort());
+        try {
+            Instant start = Instant.now();
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(postern::close);
+            assertThat(c.reply()).isEqualTo("421 4.3.2 mx.example.test Service shutting down");
+            closing.get(20, TimeUnit.SECONDS);
+            // Far less than the 30 s grace: nobody waited for the idle client.
+            assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(10));
+            assertThat(c.awaitClosed()).isTrue();
+        } finally {
+            c.abort();
+        }
+    }
 }
