@@ -37,6 +37,9 @@ public final class DkimKeys {
             if (algorithm == DkimAlgorithm.ED25519_SHA256) {
                 return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
             }
+            if (!algorithm.acceptable()) {
+                throw new IllegalArgumentException(algorithm + " is not acceptable (RFC 8301)");
+            }
             if (bits < 1024 || bits > 16384) {
                 throw new IllegalArgumentException("RSA key size must be between 1024 and 16384 bits, not " + bits);
             }

@@ -48,10 +48,6 @@ public record DkimSignature(
         String a = tags.get("a");
         DkimAlgorithm algorithm = DkimAlgorithm.fromTag(a);
         if (algorithm == null) {
-            if (a.equalsIgnoreCase("rsa-sha1")) {
-                // RFC 8301 section 3.1: rsa-sha1 MUST NOT be used for verifying.
-                throw new DkimSyntaxException("a=rsa-sha1 is no longer accepted (RFC 8301 section 3.1)");
-            }
             throw new DkimSyntaxException("unsupported signing algorithm a=" + a);
         }
         byte[] b = base64(tags.get("b"), "b");
@@ -59,8 +55,9 @@ public record DkimSignature(
         if (b.length == 0) {
             throw new DkimSyntaxException("empty signature b=");
         }
-        if (bh.length != 32) {
-            throw new DkimSyntaxException("body hash bh= has " + bh.length + " bytes, not the 32 of sha256");
+        if (bh.length != algorithm.hashLength()) {
+            throw new DkimSyntaxException("body hash bh= has " + bh.length + " bytes, not the "
+                    + algorithm.hashLength() + " of " + algorithm.hashName());
         }
         Canonicalization hc = Canonicalization.SIMPLE;
         Canonicalization bc = Canonicalization.SIMPLE;

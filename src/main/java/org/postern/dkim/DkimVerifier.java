@@ -110,9 +110,13 @@ public final class DkimVerifier {
                             + " is in the future", 0, false, 0));
                     continue;
                 }
-                String key = sig.bodyCanonicalization() + "/" + sig.bodyLength();
-                BodyHasher hasher = hashers.computeIfAbsent(key,
-                        k -> new BodyHasher(sig.bodyCanonicalization(), "SHA-256", sig.bodyLength()));
+                // rsa-sha1 is rejected after its key lookup; its body is never hashed.
+                BodyHasher hasher = null;
+                if (sig.algorithm().acceptable()) {
+                    String key = sig.bodyCanonicalization() + "/" + sig.bodyLength();
+                    hasher = hashers.computeIfAbsent(key,
+                            k -> new BodyHasher(sig.bodyCanonicalization(), "SHA-256", sig.bodyLength()));
+                }
                 slots.add(new Candidate(sig, hasher));
             }
         }
@@ -133,7 +137,9 @@ public final class DkimVerifier {
                     results.add(r);
                 } else {
                     Candidate c = (Candidate) slot;
-                    c.hasher().finish();
+                    if (c.hasher() != null) {
+                        c.hasher().finish();
+                    }
                     results.add(check(c.signature(), c.hasher(), keys));
                 }
             }
@@ -157,6 +163,12 @@ public final class DkimVerifier {
                 // Section 6.1.2 step 3: no key record is PERMFAIL.
                 return result(sig, DkimResult.PERMERROR, "no key record at " + sig.keyName()
                         + " (" + answer.detail() + ")", 0, false, 0);
+            }
+            // RFC 8301 section 3.1: rsa-sha1 signatures are not valid. Checked only now, after
+            // the key lookup, so that a DNS failure is still reported as temporary.
+            if (!sig.algorithm().acceptable()) {
+                return result(sig, DkimResult.PERMERROR, "a=" + sig.algorithm().tag()
+                        + " is no longer accepted (RFC 8301 section 3.1)", 0, false, 0);
             }
             KeyRecord record = null;
             String problem = null;
