@@ -147,7 +147,12 @@ public final class DkimSigner {
                 f.add("x=" + (t + expireAfterSeconds) + ";");
             }
             for (int i = 0; i < names.size(); i++) {
-                f.add((i == 0 ? "h=" : "") + names.get(i) + (i == names.size() - 1 ? ";" : ":"));
+                String token = (i == 0 ? "h=" : "") + names.get(i) + (i == names.size() - 1 ? ";" : ":");
+                if (i == 0) {
+                    f.add(token);
+                } else {
+                    f.addTight(token);
+                }
             }
             f.add("bh=" + bh + ";");
             f.breakLine();
@@ -202,6 +207,15 @@ public final class DkimSigner {
                 sb.append(' ').append(token);
                 col += 1 + token.length();
             }
+        }
+
+        /** Appends without a space, folding first if the line would get too long. */
+        void addTight(String token) {
+            if (col + token.length() > 78) {
+                breakLine();
+            }
+            sb.append(token);
+            col += token.length();
         }
 
         void breakLine() {
