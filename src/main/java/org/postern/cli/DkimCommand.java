@@ -229,7 +229,7 @@ final class DkimCommand {
             } catch (IOException e) {
                 throw new CliException("cannot read " + file + ": " + e.getMessage());
             }
-            PrintWriterLike out = spec.commandLine().getOut()::println;
+            java.io.PrintWriter out = spec.commandLine().getOut();
             int i = 0;
             for (SignatureResult s : v.signatures()) {
                 out.println("signature " + ++i + ": " + s.describe());
@@ -237,11 +237,6 @@ final class DkimCommand {
             out.println(v.result().word());
             return v.result() == org.postern.dkim.DkimResult.PASS ? 0 : 1;
         }
-    }
-
-    @FunctionalInterface
-    private interface PrintWriterLike {
-        void println(String s);
     }
 
     @Command(name = "sign", description = {
