@@ -28,6 +28,7 @@ import picocli.CommandLine.ScopeType;
             SenderLoginCommand.class,
             MapCommand.class,
             ExplainCommand.class,
+            DkimCommand.class,
             CommandLine.HelpCommand.class,
         },
         footer = {"", "See docs/cli.md for every command, docs/parameters.md for every main.cf parameter."})
