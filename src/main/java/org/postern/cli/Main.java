@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
             AliasCommand.class,
             SenderLoginCommand.class,
             MapCommand.class,
+            SpfCommand.class,
             CommandLine.HelpCommand.class,
         },
         footer = {"", "See docs/cli.md for every command, docs/parameters.md for every main.cf parameter."})
