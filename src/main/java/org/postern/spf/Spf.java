@@ -121,6 +121,21 @@ public final class Spf {
         return new SpfVerdict(result, result == SpfResult.FAIL ? explanation : "", mechanism, check.trace, check.lookups);
     }
 
+    /**
+     * Expands an explain-string (all macro letters allowed) as check_host() would for this
+     * client, domain, sender and HELO (RFC 7208 section 7). For tests and diagnostics.
+     *
+     * @throws IllegalArgumentException for a macro syntax error
+     */
+    String expandMacros(String text, InetAddress ip, String domain, String sender, String helo) {
+        Check check = new Check(normalize(ip), sender, helo);
+        try {
+            return MacroString.explanation(text).expand(letter -> check.macro(letter, domain));
+        } catch (SpfSyntaxException | SpfException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
     private static InetAddress normalize(InetAddress ip) {
         if (ip instanceof Inet6Address) {
             byte[] b = ip.getAddress();
