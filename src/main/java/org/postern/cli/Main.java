@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
             MapCommand.class,
             ExplainCommand.class,
             DkimCommand.class,
+            SpfCommand.class,
             CommandLine.HelpCommand.class,
         },
         footer = {"", "See docs/cli.md for every command, docs/parameters.md for every main.cf parameter."})
