@@ -265,7 +265,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         setClient(remote.getAddress(), remote.getPort());
         serverAddress = socket.getLocalAddress().getHostAddress();
         serverPort = socket.getLocalPort();
-        boolean counted = false;
+        String counted = null;   // the address counted by the limits: XCLIENT may change clientAddress later
         try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis()));
             socket.setTcpNoDelay(true);
@@ -279,7 +279,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 refuse(refusal);
                 return;
             }
-            counted = true;
+            counted = clientAddress;
             if (settings.wrapperMode() && !startTls(false)) {
                 return;
             }
@@ -288,8 +288,8 @@ public final class SmtpSession implements Runnable, SessionFacts {
             LOG.info("lost connection after {} from {}", lastCommand, clientNameAddress());
         } finally {
             abortTransaction();
-            if (counted) {
-                context.limits().release(clientAddress);
+            if (counted != null) {
+                context.limits().release(counted);
             }
             closeQuietly();
             LOG.info("disconnect from {}{}", clientNameAddress(), countsText());

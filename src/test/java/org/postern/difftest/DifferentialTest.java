@@ -576,6 +576,9 @@ class DifferentialTest {
         if ((c.startsWith("EHLO") || c.startsWith("HELO")) && r.startsWith("250")) {
             return "250 (helo reply)";
         }
+        if (r.startsWith("<closed")) {
+            return "<closed>";   // "connection reset" or an orderly close: both a hang-up
+        }
         return r.replaceAll("queued as [0-9A-Za-z]+", "queued as ID");
     }
 

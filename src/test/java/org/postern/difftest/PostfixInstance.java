@@ -141,8 +141,8 @@ public final class PostfixInstance implements AutoCloseable {
                 alias_database =
                 local_recipient_maps =
                 relay_domains =
-                default_transport = error:no outbound delivery in tests
-                relay_transport = error:no outbound delivery in tests
+                default_transport = discard:
+                relay_transport = discard:
                 local_transport = error:no local delivery in tests
                 virtual_transport = discard:
                 smtpd_authorized_xclient_hosts = 127.0.0.0/8
