@@ -406,7 +406,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         if (!illegalPipelining && in.hasBufferedInput() && (!esmtp || endsGroup(command.verb()))) {
             flagPipelining(name);
             if (settings.forbidUnauthPipelining()) {
-                send(Replies.PROTOCOL_SYNCHRONIZATION);
+                send(asPostfixSends(Replies.PROTOCOL_SYNCHRONIZATION));
                 out.flush();
                 return false;
             }
@@ -486,6 +486,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
             count(name, false);
             return reject(verdict);
         }
+        helo = neuteredHelo(argument);
         count(name, true);
         if (!extended) {
             send(Replies.helo(settings.myHostname()));
@@ -793,10 +794,10 @@ public final class SmtpSession implements Runnable, SessionFacts {
 
     private SmtpReply readyForContent() {
         if (mail == null) {
-            return Replies.NEED_MAIL;
+            return Replies.NEED_RCPT;   // Postfix 3.7 lab: DATA before MAIL gets "need RCPT command"
         }
         if (recipients.isEmpty()) {
-            return rcptAttempts == 0 ? Replies.NEED_RCPT : Replies.NO_VALID_RECIPIENTS;
+            return Replies.NO_VALID_RECIPIENTS;   // a MAIL transaction is open (Postfix 3.7 lab)
         }
         return null;
     }
@@ -1000,6 +1001,15 @@ public final class SmtpSession implements Runnable, SessionFacts {
         }
         try {
             String argument = command.vrfyArgument();
+            // Postfix's vrfy_cmd runs the RCPT checks on the argument (lab: 550 5.1.1 ... User unknown).
+            currentRecipient = argument;
+            Decision verdict = policy.rcpt(this);
+            currentRecipient = null;
+            log(verdict);
+            if (!verdict.accepted()) {
+                count("vrfy", false);
+                return reject(verdict);
+            }
             count("vrfy", true);
             send(Replies.vrfy(argument));
             return true;
@@ -1020,6 +1030,20 @@ public final class SmtpSession implements Runnable, SessionFacts {
         count(name, true);
         send(reply);
         return true;
+    }
+
+    /**
+     * The HELO name as Postfix's smtpd keeps it for later checks, logs and policy requests:
+     * non-printable characters and {@code  <>()\";@} (space included) become '?' (Postfix 3.7 lab:
+     * {@code EHLO two words.example} is rejected at RCPT as {@code <two?words.example>}).
+     */
+    static String neuteredHelo(String name) {
+        StringBuilder sb = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            sb.append(c < 32 || c == 127 || " <>()\\\";@".indexOf(c) >= 0 ? '?' : c);
+        }
+        return sb.toString();
     }
 
     /** Postfix's XCLIENT (XCLIENT_README): a trusted proxy or test harness sets the client's identity. */
@@ -1093,7 +1117,12 @@ public final class SmtpSession implements Runnable, SessionFacts {
         Decision connect = policy.connect(this);
         log(connect);
         if (!connect.accepted()) {
-            return reject(connect);
+            // As at connect: the new greeting is the reject, then 503 to all but QUIT (Postfix 3.7 lab).
+            if (reject(connect) && !connect.disconnect()) {
+                out.flush();
+                rejectAllCommands();
+            }
+            return false;
         }
         send(Replies.greeting(settings.banner()));
         return true;
@@ -1164,6 +1193,23 @@ public final class SmtpSession implements Runnable, SessionFacts {
      * Returns false when the session must end.
      */
     private boolean error(SmtpReply reply) throws IOException {
+        return countedError(asPostfixSends(reply));
+    }
+
+    /** soft_bounce and smtpd_reject_footer apply to protocol errors too (postfix-restrictions.md 1.7). */
+    private SmtpReply asPostfixSends(SmtpReply reply) {
+        List<String> wire = policy.sessionReply(reply.code(), reply.enhancedCode(), String.join("\n", reply.lines()), this);
+        int code = Integer.parseInt(wire.get(0).substring(0, 3));
+        String dsn = reply.enhancedCode() == null ? null : wire.get(0).substring(4).split(" ", 2)[0];
+        List<String> texts = new ArrayList<>();
+        for (String line : wire) {
+            String text = line.length() > 4 ? line.substring(4) : "";
+            texts.add(dsn != null && text.startsWith(dsn + " ") ? text.substring(dsn.length() + 1) : text);
+        }
+        return texts.size() == 1 ? SmtpReply.of(code, dsn, texts.get(0)) : SmtpReply.multiline(code, dsn, texts);
+    }
+
+    private boolean countedError(SmtpReply reply) throws IOException {
         errors++;
         if (settings.hardErrorLimit() > 0 && errors >= settings.hardErrorLimit()) {
             LOG.info("too many errors after {} from {}", lastCommand, clientNameAddress());
@@ -1183,7 +1229,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     private boolean reject(Decision decision) throws IOException {
-        return error(reply(decision));
+        return countedError(reply(decision));   // footer and soft_bounce already applied
     }
 
     /** The reply of a rejecting decision, footer lines included (postfix-restrictions.md 1.7). */

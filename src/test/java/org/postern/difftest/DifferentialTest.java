@@ -44,7 +44,14 @@ class DifferentialTest {
     Path dir;
 
     /** Scenarios whose difference is deliberate (docs/postfix-differences.md), as "config/scenario". */
-    static final Set<String> EXCLUDED = Set.of();
+    static final Set<String> EXCLUDED = Set.of(
+            // Postfix 3.7.11 sends garbage text for an access value "553 5.7.1" without text from a
+            // texthash table; Postern sends the documented default "Access denied".
+            "b/recipient nope",
+            // Postern does not implement ETRN (no fast-flush service): 502 instead of Postfix's 459.
+            "e/ETRN",
+            // Postern answers HELP with the list of commands; Postfix 3.7 does not know HELP (500).
+            "e/HELP");
 
     // ---- Tables (identical for both servers) -------------------------------------------------------
 
@@ -172,6 +179,13 @@ class DifferentialTest {
 
     /** main.cf lines shared by every configuration; @T@ is the tables folder. */
     static final String COMMON = """
+            # Nothing is local (Postern's default mydestination is Postfix's; local delivery is out of scope).
+            mydestination =
+            # Postfix 3.7's default; Postern defaults to yes (docs/postfix-differences.md). Set explicitly
+            # so reject_unauth_pipelining is compared; configuration (e) compares "yes".
+            smtpd_forbid_unauth_pipelining = no
+            # Postern defaults to yes (docs/postfix-differences.md); Postfix's default is compared.
+            disable_vrfy_command = no
             virtual_mailbox_domains = texthash:@T@/vdomains
             virtual_mailbox_maps = texthash:@T@/vmailboxes
             virtual_alias_maps = texthash:@T@/valiases
@@ -247,6 +261,7 @@ class DifferentialTest {
                 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
                 smtpd_recipient_restrictions = check_recipient_access texthash:@T@/e-recipients
                 smtpd_reject_footer = For help contact postmaster@example.test, client $client_address
+                smtpd_forbid_unauth_pipelining = yes
                 """);
         // (f) soft_bounce.
         CONFIGS.put("f", """
@@ -471,7 +486,14 @@ class DifferentialTest {
         }
         s("e", "DATA without RCPT").steps("EHLO x.example", "MAIL FROM:<alice@example.test>", "DATA");
         s("e", "bad MAIL syntax").steps("EHLO x.example", "MAIL FROM:alice", "MAIL TO:<x@example.test>", "RCPT TO:<bob@example.test>");
-        s("e", "unknown command").steps("EHLO x.example", "FOO bar", "VRFY bob@example.test", "ETRN example.test");
+        s("e", "unknown command").steps("EHLO x.example", "FOO bar", "VRFY bob@example.test", "VRFY nobody@example.test",
+                "NOOP", "RSET");
+        s("e", "HELP").steps("EHLO x.example", "HELP");
+        s("e", "ETRN").steps("EHLO x.example", "ETRN example.test");
+        s("e", "DATA without MAIL").steps("EHLO x.example", "DATA");
+        s("e", "RCPT without MAIL").steps("EHLO x.example", "RCPT TO:<bob@example.test>");
+        s("e", "forbidden pipelining").steps("MAIL FROM:<alice@example.test>\nRCPT TO:<bob@example.test>");
+        s("e", "pipelined after EHLO").steps("EHLO x.example", "MAIL FROM:<alice@example.test>\nRCPT TO:<bob@example.test>\nDATA");
 
         // (f) soft_bounce
         s("f", "unknown mailbox").to("nobody@example.test");
@@ -485,6 +507,9 @@ class DifferentialTest {
         s("f", "recipient d421").to("d421@example.test");
         s("f", "DATA without RCPT").steps("EHLO x.example", "MAIL FROM:<alice@example.test>", "DATA");
         s("f", "bad MAIL syntax").steps("EHLO x.example", "MAIL FROM:alice");
+        s("f", "protocol errors").steps("EHLO x.example", "FOO bar", "MAIL FROM:<alice@example.test>",
+                "MAIL FROM:<alice@example.test>", "DATA", "HELO", "RCPT TO:<bob>");
+        s("f", "DATA without MAIL").steps("EHLO x.example", "DATA");
     }
 
     // ---- The test -----------------------------------------------------------------------------------
