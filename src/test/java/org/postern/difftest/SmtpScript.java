@@ -29,6 +29,11 @@ final class SmtpScript {
 
     /** Connects, reads the greeting, runs the steps (stopping when the server hangs up). */
     static List<Exchange> run(int port, List<String> steps) throws IOException {
+        return run(port, steps, MESSAGE);
+    }
+
+    /** As {@link #run(int, List)}, sending {@code message} (with its ending ".") after a 354. */
+    static List<Exchange> run(int port, List<String> steps, String message) throws IOException {
         List<Exchange> out = new ArrayList<>();
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout(15_000);
@@ -54,7 +59,7 @@ final class SmtpScript {
                         return out;
                     }
                     if (l.equalsIgnoreCase("DATA") && reply.startsWith("354")) {
-                        o.write(MESSAGE.getBytes(StandardCharsets.ISO_8859_1));
+                        o.write(message.getBytes(StandardCharsets.ISO_8859_1));
                         o.flush();
                         String end = readReply(in);
                         out.add(new Exchange("(end of data)", end));
