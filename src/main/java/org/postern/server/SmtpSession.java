@@ -228,8 +228,13 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     /** MAIL FROM address, "" for the null sender, null outside a transaction. */
+    /** The sender in Postfix's internal (unquoted) form, as restrictions, replies and logs use it (lab). */
     public String sender() {
-        return mail == null ? null : mail.sender().isNull() ? "" : mail.sender().toString();
+        return mail == null ? null : mail.sender().isNull() ? "" : internalForm(mail.sender());
+    }
+
+    private static String internalForm(org.postern.mail.MailAddress a) {
+        return a.domain().isEmpty() ? a.localPart() : a.localPart() + "@" + a.domain();
     }
 
     /** The recipient of the RCPT command being checked. */
@@ -734,7 +739,8 @@ public final class SmtpSession implements Runnable, SessionFacts {
             count("rcpt", false);
             return error(Replies.TOO_MANY_RECIPIENTS);
         }
-        currentRecipient = parsed.recipient().toString();
+        // Postfix checks, replies and logs the internal (unquoted) form: <no body@example.test> (lab).
+        currentRecipient = internalForm(parsed.recipient());
         Decision verdict = policy.rcpt(this);
         log(verdict);
         actions = verdict.actions();
@@ -919,7 +925,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
             count(name, false);
             return error(SmtpReply.of(451, "4.6.0", "Alias expansion error"));
         }
-        Envelope envelope = new Envelope(writer.queueId(), sender(), expanded, Instant.now(context.clock()),
+        Envelope envelope = new Envelope(writer.queueId(), mail.sender().isNull() ? "" : mail.sender().toString(), expanded, Instant.now(context.clock()),
                 new Envelope.ClientInfo(clientName, clientAddress, helo, protocol(), saslUsername), 0,
                 mail.ret() == null ? null : Envelope.DsnRet.valueOf(mail.ret().name()), mail.envid(),
                 switch (mail.body() == null ? MailFrom.Body.SEVEN_BIT : mail.body()) {

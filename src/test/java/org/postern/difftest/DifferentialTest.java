@@ -51,7 +51,10 @@ class DifferentialTest {
             // Postern does not implement ETRN (no fast-flush service): 502 instead of Postfix's 459.
             "e/ETRN",
             // Postern answers HELP with the list of commands; Postfix 3.7 does not know HELP (500).
-            "e/HELP");
+            "e/HELP",
+            // Postern's address parser follows RFC 5321: a second "@" is bad syntax (501); Postfix's
+            // tokenizer accepts it and then treats it as sender-specified routing.
+            "d/double at", "d/double at sender");
 
     // ---- Tables (identical for both servers) -------------------------------------------------------
 
@@ -141,6 +144,18 @@ class DifferentialTest {
                 wir@example.net wirclass
                 rej@example.net REJECT
                 """);
+        TABLES.put("b-helo.pcre", """
+                /^dyn-[0-9]+\\./ REJECT dynamic helo
+                /\\.invalid$/ 550 5.7.1 no invalid helos
+                /^bounce-me\\./ dipclass
+                """);
+        TABLES.put("d-eod", """
+                eod@example.net REJECT end of data rejected
+                eodd@example.net DEFER_IF_PERMIT end of data deferred
+                """);
+        TABLES.put("d-data", """
+                datarej@example.net REJECT data rejected
+                """);
         TABLES.put("d-recipients", """
                 dip@example.test dipclass
                 wir@example.test wirclass
@@ -221,7 +236,7 @@ class DifferentialTest {
                 wirclass = warn_if_reject, reject
                 permitclass = permit
                 smtpd_client_restrictions = check_client_access cidr:@T@/b-clients.cidr
-                smtpd_helo_restrictions = check_helo_access texthash:@T@/b-helo
+                smtpd_helo_restrictions = check_helo_access texthash:@T@/b-helo, check_helo_access pcre:@T@/b-helo.pcre
                 smtpd_sender_restrictions = check_sender_access texthash:@T@/b-senders
                 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
                 smtpd_recipient_restrictions = check_recipient_access texthash:@T@/b-recipients
@@ -251,7 +266,9 @@ class DifferentialTest {
                 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
                 smtpd_recipient_restrictions = reject_non_fqdn_recipient,
                   check_recipient_access texthash:@T@/d-recipients
-                smtpd_data_restrictions = reject_unauth_pipelining, reject_multi_recipient_bounce
+                smtpd_data_restrictions = reject_unauth_pipelining, reject_multi_recipient_bounce,
+                  check_sender_access texthash:@T@/d-data
+                smtpd_end_of_data_restrictions = check_sender_access texthash:@T@/d-eod
                 """);
         // (e) Unlisted recipients, catch-all alias, alias domain, reject footer, DSN mapping.
         CONFIGS.put("e", """
@@ -393,11 +410,16 @@ class DifferentialTest {
             s("b", "helo " + h).helo("EHLO " + h + ".helo.test").data();
         }
         s("b", "helo reject via HELO").helo("HELO reject.helo.test");
+        s("b", "helo pcre dynamic").helo("EHLO dyn-12.isp.example");
+        s("b", "helo pcre invalid").helo("EHLO host.invalid");
+        s("b", "helo pcre class").helo("EHLO bounce-me.example").data();
         s("b", "no helo").helo(null).data();
         for (String f : List.of("spammer@example.org", "other@example.org", "defer@example.net", "dir@example.net",
                 "dip@example.net", "wir@example.net", "tempo@example.net", "discard@example.net", "hold@example.net", "")) {
             s("b", "sender <" + f + ">").from(f).data();
         }
+        s("b", "quoted sender, domain entry").from("\"a b\"@example.org");
+        s("b", "quoted sender, non-FQDN").from("\"a b\"").to("relayok@example.net");
         s("b", "sender dir, unknown rcpt").from("dir@example.net").to("nobody@example.test");
         s("b", "sender dir, blocked rcpt").from("dir@example.net").to("blocked@example.test");
         s("b", "sender dip, relay").from("dip@example.net").to("friend@example.net");
@@ -467,6 +489,36 @@ class DifferentialTest {
         s("d", "recipient wir").to("wir@example.test");
         s("d", "recipient dir").to("dir@example.test");
         s("d", "unknown recipient").to("nobody@example.test");
+        s("d", "data restriction reject").from("datarej@example.net").data();
+        s("d", "end-of-data reject").steps("EHLO x.example", "MAIL FROM:<eod@example.net>", "RCPT TO:<bob@example.test>",
+                "DATA", "RSET", "MAIL FROM:<alice@example.test>", "RCPT TO:<bob@example.test>", "DATA");
+        s("d", "end-of-data defer_if_permit").from("eodd@example.net").data();
+        s("d", "SIZE too big").steps("EHLO x.example", "MAIL FROM:<alice@example.test> SIZE=999999999",
+                "MAIL FROM:<alice@example.test> SIZE=1000", "RCPT TO:<bob@example.test>");
+        s("d", "unknown MAIL parameter").steps("EHLO x.example", "MAIL FROM:<alice@example.test> FOO=bar");
+        s("d", "DSN parameters").steps("EHLO x.example", "MAIL FROM:<alice@example.test> RET=HDRS ENVID=abc123",
+                "RCPT TO:<bob@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.test",
+                "RCPT TO:<alice@example.test> NOTIFY=NEVER", "RCPT TO:<info@example.test> NOTIFY=BOGUS",
+                "RCPT TO:<info@example.test> NOTIFY=NEVER,SUCCESS", "DATA");
+        s("d", "bad RET").steps("EHLO x.example", "MAIL FROM:<alice@example.test> RET=BODY");
+        s("d", "DSN parameters with HELO").steps("HELO x.example", "MAIL FROM:<alice@example.test> RET=HDRS",
+                "MAIL FROM:<alice@example.test>", "RCPT TO:<bob@example.test> NOTIFY=NEVER");
+        s("d", "empty recipient").to("");
+        s("d", "bad sender syntax").steps("EHLO x.example", "MAIL FROM:<bad address@example.test>",
+                "MAIL", "MAIL FROM:", "MAIL FROM:<alice@example.test", "mail from:<alice@example.test>", "rcpt to:<bob@example.test>");
+        s("d", "double at sender").from("alice@@example.test");
+        s("d", "quoted sender").from("\"alice smith\"@example.net").to("nobody@example.test");
+        s("d", "quoted sender rejected").from("\"rej\"@example.net");
+        s("d", "space after colon").steps("EHLO x.example", "MAIL FROM: <alice@example.test>", "RCPT TO: <bob@example.test>");
+        s("d", "no angle brackets").steps("EHLO x.example", "MAIL FROM:alice@example.test", "RCPT TO:bob@example.test");
+        s("d", "source route").to("@relay.example:bob@example.test");
+        s("d", "percent hack").to("bob%example.net@example.test");
+        s("d", "bang path").to("example.net!bob@example.test");
+        s("d", "double at").to("bob@example.net@example.test");
+        s("d", "quoted local part").to("\"bob\"@example.test", "\"no body\"@example.test");
+        s("d", "upper-case postmaster").to("POSTMASTER");
+        s("d", "postmaster at domain").to("postmaster@example.net");
+        s("d", "long command").steps("EHLO x.example", "MAIL FROM:<" + "a".repeat(2100) + "@example.test>", "NOOP");
 
         // (e) unlisted recipients, catch-all, footer, DSN mapping
         s("e", "unknown mailbox").to("nobody@example.test");
