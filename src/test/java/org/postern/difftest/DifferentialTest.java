@@ -30,9 +30,12 @@ import org.postern.difftest.SmtpScript.Exchange;
  * for a remote domain, RBLs, SPF) are covered by Postern's own tests and by
  * {@link PolicydSpfTest}, not here.
  *
- * <p>AUTH: Postfix's SASL (Cyrus or Dovecot) is not set up; {@code XCLIENT LOGIN=} is used on both
- * sides instead, which per section 13 of postfix-restrictions.md does not satisfy
- * permit_sasl_authenticated while SASL is off on the listener.
+ * <p>AUTH: configurations (g) and (h) enable SASL on both servers. Postern checks passwords in its
+ * account store (alice and bob, {@link TestPostern#PASSWORD}); Postfix uses
+ * {@code smtpd_sasl_type = dovecot} with a private auth-only Dovecot ({@link DovecotAuth}) that
+ * knows the same users and passwords. Configuration (a) also sends {@code XCLIENT LOGIN=} with
+ * SASL off, which per section 13 of postfix-restrictions.md does not satisfy
+ * permit_sasl_authenticated.
  *
  * <p>Known, deliberate differences are listed in {@code docs/postfix-differences.md} and in
  * {@link #EXCLUDED}. The full transcript of the last run is written to
@@ -54,7 +57,10 @@ class DifferentialTest {
             "e/HELP",
             // Postern's address parser follows RFC 5321: a second "@" is bad syntax (501); Postfix's
             // tokenizer accepts it and then treats it as sender-specified routing.
-            "d/double at", "d/double at sender");
+            "d/double at", "d/double at sender",
+            // Postern requires EHLO before AUTH (AUTH is an ESMTP extension, RFC 4954); Postfix 3.7
+            // accepts AUTH before any HELO/EHLO unless smtpd_helo_required = yes.
+            "h/AUTH without EHLO");
 
     // ---- Tables (identical for both servers) -------------------------------------------------------
 
@@ -160,6 +166,11 @@ class DifferentialTest {
                 dip@example.test dipclass
                 wir@example.test wirclass
                 dir@example.test DEFER_IF_REJECT
+                """);
+        TABLES.put("logins", """
+                alice@example.test alice@example.test
+                sales@example.test alice@example.test, bob@example.test
+                @catchall.test bob@example.test
                 """);
         TABLES.put("e-clients.cidr", """
                 198.51.100.20/32 550 5.1.1 client dsn
@@ -291,6 +302,34 @@ class DifferentialTest {
                 """);
     }
 
+    /** SASL in both servers: Postern's own accounts, Postfix through a private Dovecot (@SASL@ is its socket). */
+    static final String SASL = """
+            smtpd_sasl_auth_enable = yes
+            smtpd_tls_auth_only = no
+            """;
+    static final String POSTFIX_SASL = """
+            smtpd_sasl_type = dovecot
+            smtpd_sasl_path = @SASL@
+            """;
+
+    static {
+        // (g) Section 9.3: the port-25 configuration of (a) with SASL enabled, no sender login maps.
+        // Postern's default smtpd_sender_login_maps is its account database; Postfix's is empty.
+        CONFIGS.put("g", CONFIGS.get("a") + SASL + "smtpd_sender_login_maps =\n");
+        // (h) A submission-like listener: login required, sender login maps.
+        CONFIGS.put("h", SASL + """
+                smtpd_sender_login_maps = texthash:@T@/logins
+                smtpd_client_restrictions = permit_sasl_authenticated, reject
+                smtpd_sender_restrictions = reject_sender_login_mismatch
+                smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
+                smtpd_recipient_restrictions =
+                smtpd_reject_unlisted_recipient = no
+                """);
+    }
+
+    /** Configurations whose Postfix side needs the SASL back end. */
+    static final Set<String> WITH_SASL = Set.of("g", "h");
+
     // ---- Scenarios ----------------------------------------------------------------------------------
 
     /** One SMTP dialogue. Defaults: a stranger with FCrDNS, EHLO, alice -> bob, no DATA. */
@@ -301,6 +340,7 @@ class DifferentialTest {
         String clientName = "mail.client.example";
         String reverseName = "mail.client.example";
         String login;
+        String auth;   // "AUTH ..." line(s) after HELO, "\n" between a command and its continuation
         String helo = "EHLO mail.client.example";
         String sender = "alice@example.test";
         List<String> rcpts = List.of("bob@example.test");
@@ -315,6 +355,7 @@ class DifferentialTest {
         Scenario ip(String v) { ip = v; return this; }
         Scenario names(String name, String reverse) { clientName = name; reverseName = reverse; return this; }
         Scenario login(String v) { login = v; return this; }
+        Scenario auth(String user, String password) { auth = "AUTH PLAIN " + plain(user, password); return this; }
         Scenario helo(String v) { helo = v; return this; }
         Scenario from(String v) { sender = v; return this; }
         Scenario to(String... v) { rcpts = List.of(v); return this; }
@@ -335,6 +376,9 @@ class DifferentialTest {
                 if (helo != null) {
                     s.add(helo);
                 }
+                if (auth != null) {
+                    s.add(auth);
+                }
                 if (sender != null) {
                     s.add("MAIL FROM:<" + sender + ">");
                 }
@@ -348,6 +392,10 @@ class DifferentialTest {
             s.add("QUIT");
             return s;
         }
+    }
+
+    static String plain(String user, String password) {
+        return java.util.Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     static final List<Scenario> SCENARIOS = new ArrayList<>();
@@ -564,6 +612,49 @@ class DifferentialTest {
         s("f", "DATA without MAIL").steps("EHLO x.example", "DATA");
     }
 
+    static {
+        String pw = TestPostern.PASSWORD;
+        // (g) section 9.3: SASL on port 25, reject_sender_login_mismatch without login maps
+        s("g", "AUTH, own address").names(UNAVAIL, UNAVAIL).auth("alice@example.test", pw);
+        s("g", "AUTH, relay").names(UNAVAIL, UNAVAIL).auth("alice@example.test", pw).to("friend@[203.0.113.9]");
+        s("g", "no AUTH, no PTR").names(UNAVAIL, UNAVAIL);
+        s("g", "no AUTH, FCrDNS").to("bob@example.test", "friend@[203.0.113.9]");
+        s("g", "bad password").names(UNAVAIL, UNAVAIL).auth("alice@example.test", "wrong");
+        s("g", "unknown user").auth("nobody@example.test", pw);
+        s("g", "mynetworks client with AUTH").ip("127.0.0.5").auth("alice@example.test", pw).to("friend@[203.0.113.9]");
+        // (h) submission-like
+        s("h", "no AUTH").to("friend@[203.0.113.9]");
+        s("h", "no AUTH, own domain").to("bob@example.test");
+        s("h", "alice as alice, relay").auth("alice@example.test", pw).to("friend@[203.0.113.9]", "bob@example.test");
+        s("h", "alice as bob").auth("alice@example.test", pw).from("bob@example.test");
+        s("h", "alice as sales").auth("alice@example.test", pw).from("sales@example.test").to("friend@[203.0.113.9]");
+        s("h", "bob as sales").auth("bob@example.test", pw).from("sales@example.test");
+        s("h", "bob as catch-all address").auth("bob@example.test", pw).from("anything@catchall.test");
+        s("h", "alice as catch-all address").auth("alice@example.test", pw).from("anything@catchall.test");
+        s("h", "alice as stranger").auth("alice@example.test", pw).from("someone@example.net");
+        s("h", "alice, null sender").auth("alice@example.test", pw).from("");
+        s("h", "alice, unqualified sender").auth("alice@example.test", pw).from("alice");
+        s("h", "alice, upper-case sender").auth("alice@example.test", pw).from("ALICE@EXAMPLE.TEST");
+        s("h", "bad password").auth("alice@example.test", "wrong");
+        s("h", "AUTH twice").steps("EHLO x.example", "AUTH PLAIN " + plain("alice@example.test", pw),
+                "AUTH PLAIN " + plain("alice@example.test", pw));
+        s("h", "AUTH in transaction").steps("EHLO x.example", "MAIL FROM:<alice@example.test>",
+                "AUTH PLAIN " + plain("alice@example.test", pw));
+        s("h", "AUTH unknown mechanism").steps("EHLO x.example", "AUTH FOOBAR");
+        s("h", "AUTH without EHLO").steps("AUTH PLAIN " + plain("alice@example.test", pw), "MAIL FROM:<alice@example.test>",
+                "RCPT TO:<friend@[203.0.113.9]>");
+        s("h", "AUTH bad base64").steps("EHLO x.example", "AUTH PLAIN %%%");
+        s("h", "AUTH cancelled").steps("EHLO x.example", "AUTH LOGIN", "*");
+        s("h", "AUTH LOGIN").steps("EHLO x.example", "AUTH LOGIN",
+                java.util.Base64.getEncoder().encodeToString("bob@example.test".getBytes()),
+                java.util.Base64.getEncoder().encodeToString(pw.getBytes()), "MAIL FROM:<bob@example.test>",
+                "RCPT TO:<friend@[203.0.113.9]>");
+        s("h", "unauthenticated as alice").from("alice@example.test");
+        s("h", "MAIL AUTH parameter").auth("alice@example.test", pw).steps("EHLO x.example",
+                "AUTH PLAIN " + plain("alice@example.test", pw), "MAIL FROM:<alice@example.test> AUTH=<>",
+                "RCPT TO:<friend@[203.0.113.9]>");
+    }
+
     // ---- The test -----------------------------------------------------------------------------------
 
     record Difference(String scenario, String command, String postfix, String postern) {
@@ -580,11 +671,14 @@ class DifferentialTest {
         }
         List<Difference> differences = new ArrayList<>();
         StringBuilder report = new StringBuilder();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (DovecotAuth sasl = DovecotAuth.start(dir.resolve("dovecot"), Map.of(
+                "alice@example.test", TestPostern.PASSWORD, "bob@example.test", TestPostern.PASSWORD));
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<String>> runs = new ArrayList<>();
             for (var c : CONFIGS.entrySet()) {
-                runs.add(pool.submit(() -> runConfiguration(c.getKey(), (COMMON + c.getValue()).replace("@T@", tables.toString()),
-                        differences)));
+                String mainCf = (COMMON + c.getValue()).replace("@T@", tables.toString());
+                String postfixOnly = WITH_SASL.contains(c.getKey()) ? POSTFIX_SASL.replace("@SASL@", sasl.socket().toString()) : "";
+                runs.add(pool.submit(() -> runConfiguration(c.getKey(), mainCf, postfixOnly, differences)));
             }
             for (Future<String> f : runs) {
                 report.append(f.get());
@@ -599,11 +693,11 @@ class DifferentialTest {
         }
     }
 
-    private String runConfiguration(String config, String mainCf, List<Difference> differences) throws Exception {
+    private String runConfiguration(String config, String mainCf, String postfixOnly, List<Difference> differences) throws Exception {
         StringBuilder report = new StringBuilder();
         List<Scenario> scenarios = SCENARIOS.stream().filter(sc -> sc.config.equals(config)).toList();
         Path base = Files.createDirectories(dir.resolve("config-" + config));
-        try (PostfixInstance postfix = PostfixInstance.start(base.resolve("postfix"), mainCf, List.of());
+        try (PostfixInstance postfix = PostfixInstance.start(base.resolve("postfix"), mainCf + postfixOnly, List.of());
              TestPostern postern = startPostern(base.resolve("postern"), mainCf)) {
             // Postfix finds 127.0.0.1 as localhost in /etc/hosts; give Postern's resolver the same.
             postern.dns().add("1.0.0.127.in-addr.arpa", "PTR", "localhost.").add("localhost", "A", "127.0.0.1");
@@ -653,6 +747,10 @@ class DifferentialTest {
         if ((c.startsWith("EHLO") || c.startsWith("HELO")) && r.startsWith("250")) {
             return "250 (helo reply)";
         }
+        // The reason of a failed login comes from the SASL back end: Dovecot's "(reason
+        // unavailable)" in this test, Cyrus's "authentication failure", which Postern sends.
+        r = r.replaceFirst("^535 5\\.7\\.8 Error: authentication failed: (\\(reason unavailable\\)|authentication failure)$",
+                "535 5.7.8 Error: authentication failed: (reason from the SASL back end)");
         if (r.startsWith("<closed")) {
             return "<closed>";   // "connection reset" or an orderly close: both a hang-up
         }
