@@ -639,8 +639,9 @@ public final class PolicySession {
         return f.clientName() + "[" + f.clientAddress() + "]";
     }
 
+    /** The reply name of the reverse-hostname checks: the name alone, no address (Postfix 3.7 lab). */
     private String reverseNameAddr() {
-        return f.reverseClientName() + "[" + f.clientAddress() + "]";
+        return f.reverseClientName();
     }
 
     private String rcpt() {

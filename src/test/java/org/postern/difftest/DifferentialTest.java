@@ -172,6 +172,32 @@ class DifferentialTest {
                 sales@example.test alice@example.test, bob@example.test
                 @catchall.test bob@example.test
                 """);
+        TABLES.put("j-clients", """
+                client.example OK
+                bad.other.example REJECT bad client name
+                198.51.100.50 REJECT client address
+                198.51.100.60 DUNNO
+                198.51.100 REJECT client network
+                """);
+        TABLES.put("j-rev", """
+                dynamic.example REJECT dynamic reverse name
+                okrev.example OK
+                """);
+        TABLES.put("j-senders", """
+                spam@ REJECT local part
+                example.org REJECT sender domain
+                sub.example.com OK
+                example.com REJECT parent domain
+                boss@example.net OK
+                """);
+        TABLES.put("j-rcpts", """
+                bob+vip@example.test REJECT full extension
+                alice@example.test DEFER alice is away
+                abuse@ OK
+                """);
+        TABLES.put("j-relayrcpts", """
+                known@relay.test x
+                """);
         TABLES.put("e-clients.cidr", """
                 198.51.100.20/32 550 5.1.1 client dsn
                 198.51.100.21/32 REJECT
@@ -327,8 +353,26 @@ class DifferentialTest {
                 """);
     }
 
+    static {
+        // (i) Section 9 lists with smtpd_delay_reject = no and SASL on (section 9.3 point 2).
+        CONFIGS.put("i", CONFIGS.get("a") + SASL + "smtpd_sender_login_maps =\nsmtpd_delay_reject = no\n");
+        // (j) Lookup keys: client names and networks, parent domains, local parts, extensions;
+        // relay domains with a recipient table; reject_unlisted_sender; defer_unauth_destination.
+        CONFIGS.put("j", """
+                recipient_delimiter = +
+                relay_domains = relay.test
+                relay_recipient_maps = texthash:@T@/j-relayrcpts
+                smtpd_reject_unlisted_sender = yes
+                smtpd_client_restrictions = check_client_access texthash:@T@/j-clients,
+                  check_reverse_client_hostname_access texthash:@T@/j-rev
+                smtpd_sender_restrictions = check_sender_access texthash:@T@/j-senders
+                smtpd_relay_restrictions = permit_mynetworks, defer_unauth_destination
+                smtpd_recipient_restrictions = check_recipient_access texthash:@T@/j-rcpts, permit_auth_destination, reject
+                """);
+    }
+
     /** Configurations whose Postfix side needs the SASL back end. */
-    static final Set<String> WITH_SASL = Set.of("g", "h");
+    static final Set<String> WITH_SASL = Set.of("g", "h", "i");
 
     // ---- Scenarios ----------------------------------------------------------------------------------
 
@@ -653,6 +697,47 @@ class DifferentialTest {
         s("h", "MAIL AUTH parameter").auth("alice@example.test", pw).steps("EHLO x.example",
                 "AUTH PLAIN " + plain("alice@example.test", pw), "MAIL FROM:<alice@example.test> AUTH=<>",
                 "RCPT TO:<friend@[203.0.113.9]>");
+    }
+
+    static {
+        String pw = TestPostern.PASSWORD;
+        // (i) delay_reject = no with SASL
+        s("i", "no PTR, then AUTH").names(UNAVAIL, UNAVAIL).auth("alice@example.test", pw);
+        s("i", "no PTR, XCLIENT LOGIN").names(UNAVAIL, UNAVAIL).login("alice@example.test");
+        s("i", "FCrDNS, AUTH, own address").auth("alice@example.test", pw);
+        s("i", "FCrDNS, invalid HELO").helo("EHLO bad..name");
+        s("i", "FCrDNS, non-FQDN sender").from("alice");
+        s("i", "mynetworks, XCLIENT LOGIN").ip("127.0.0.5").names(UNAVAIL, UNAVAIL).login("alice@example.test")
+                .to("friend@[203.0.113.9]");
+        // (j) lookup keys
+        s("j", "client name parent domain").ip("203.0.113.20").names("c1.client.example", "c1.client.example");
+        s("j", "client name exact").ip("203.0.113.21").names("bad.other.example", "bad.other.example");
+        s("j", "client name unverified").ip("203.0.113.21").names(UNAVAIL, "bad.other.example");
+        s("j", "client address").ip("198.51.100.50").names(UNAVAIL, UNAVAIL);
+        s("j", "client address DUNNO, then network").ip("198.51.100.60").names(UNAVAIL, UNAVAIL);
+        s("j", "client network").ip("198.51.100.61").names(UNAVAIL, UNAVAIL);
+        s("j", "reverse name").ip("203.0.113.22").names(UNAVAIL, "host-1.dynamic.example");
+        s("j", "reverse name, verified").ip("203.0.113.22").names("host-1.dynamic.example", "host-1.dynamic.example");
+        s("j", "reverse name OK").ip("203.0.113.23").names(UNAVAIL, "h.okrev.example");
+        s("j", "sender local part").from("spam@example.net");
+        s("j", "sender domain").from("x@example.org");
+        s("j", "sender subdomain of rejected").from("x@mail.example.org");
+        s("j", "sender OK subdomain").from("x@sub.example.com");
+        s("j", "sender deeper OK subdomain").from("x@a.sub.example.com");
+        s("j", "sender parent reject").from("x@other.example.com");
+        s("j", "sender exact OK").from("boss@example.net");
+        s("j", "unlisted sender").from("nobody@example.test");
+        s("j", "unlisted sender with extension").from("alice+x@example.test");
+        s("j", "recipient extension, full key").to("bob+vip@example.test");
+        s("j", "recipient extension, accepted").to("bob+other@example.test");
+        s("j", "recipient DEFER").to("alice@example.test", "alice+x@example.test");
+        s("j", "recipient local part key").to("abuse@example.net");
+        s("j", "recipient relay, known").to("known@relay.test");
+        s("j", "recipient relay, unknown").to("unknown@relay.test");
+        s("j", "recipient relay subdomain").to("x@sub.relay.test");
+        s("j", "recipient remote").to("friend@example.net");
+        s("j", "mynetworks, remote").ip("192.0.2.5").to("friend@example.net");
+        s("j", "unknown mailbox").to("nobody@example.test", "nobody+x@example.test");
     }
 
     // ---- The test -----------------------------------------------------------------------------------
