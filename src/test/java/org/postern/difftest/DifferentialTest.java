@@ -332,6 +332,9 @@ class DifferentialTest {
     static final String SASL = """
             smtpd_sasl_auth_enable = yes
             smtpd_tls_auth_only = no
+            # Postern's failed-login throttle (Postfix ignores this parameter): off, the scenarios
+            # fail logins from one address on purpose.
+            postern_sasl_failure_limit = 0
             """;
     static final String POSTFIX_SASL = """
             smtpd_sasl_type = dovecot
@@ -656,6 +659,12 @@ class DifferentialTest {
         s("f", "DATA without MAIL").steps("EHLO x.example", "DATA");
     }
 
+    /**
+     * Client addresses for scenarios whose login fails: Dovecot delays the next login from an
+     * address after a failure (its auth penalty), so each failing scenario gets its own address.
+     */
+    static final String FAILING_AUTH = "203.0.113.";
+
     static {
         String pw = TestPostern.PASSWORD;
         // (g) section 9.3: SASL on port 25, reject_sender_login_mismatch without login maps
@@ -663,8 +672,8 @@ class DifferentialTest {
         s("g", "AUTH, relay").names(UNAVAIL, UNAVAIL).auth("alice@example.test", pw).to("friend@[203.0.113.9]");
         s("g", "no AUTH, no PTR").names(UNAVAIL, UNAVAIL);
         s("g", "no AUTH, FCrDNS").to("bob@example.test", "friend@[203.0.113.9]");
-        s("g", "bad password").names(UNAVAIL, UNAVAIL).auth("alice@example.test", "wrong");
-        s("g", "unknown user").auth("nobody@example.test", pw);
+        s("g", "bad password").ip(FAILING_AUTH + 41).names(UNAVAIL, UNAVAIL).auth("alice@example.test", "wrong");
+        s("g", "unknown user").ip(FAILING_AUTH + 42).auth("nobody@example.test", pw);
         s("g", "mynetworks client with AUTH").ip("127.0.0.5").auth("alice@example.test", pw).to("friend@[203.0.113.9]");
         // (h) submission-like
         s("h", "no AUTH").to("friend@[203.0.113.9]");
@@ -679,16 +688,16 @@ class DifferentialTest {
         s("h", "alice, null sender").auth("alice@example.test", pw).from("");
         s("h", "alice, unqualified sender").auth("alice@example.test", pw).from("alice");
         s("h", "alice, upper-case sender").auth("alice@example.test", pw).from("ALICE@EXAMPLE.TEST");
-        s("h", "bad password").auth("alice@example.test", "wrong");
+        s("h", "bad password").ip(FAILING_AUTH + 43).auth("alice@example.test", "wrong");
         s("h", "AUTH twice").steps("EHLO x.example", "AUTH PLAIN " + plain("alice@example.test", pw),
                 "AUTH PLAIN " + plain("alice@example.test", pw));
         s("h", "AUTH in transaction").steps("EHLO x.example", "MAIL FROM:<alice@example.test>",
                 "AUTH PLAIN " + plain("alice@example.test", pw));
-        s("h", "AUTH unknown mechanism").steps("EHLO x.example", "AUTH FOOBAR");
+        s("h", "AUTH unknown mechanism").ip(FAILING_AUTH + 44).steps("EHLO x.example", "AUTH FOOBAR");
         s("h", "AUTH without EHLO").steps("AUTH PLAIN " + plain("alice@example.test", pw), "MAIL FROM:<alice@example.test>",
                 "RCPT TO:<friend@[203.0.113.9]>");
-        s("h", "AUTH bad base64").steps("EHLO x.example", "AUTH PLAIN %%%");
-        s("h", "AUTH cancelled").steps("EHLO x.example", "AUTH LOGIN", "*");
+        s("h", "AUTH bad base64").ip(FAILING_AUTH + 45).steps("EHLO x.example", "AUTH PLAIN %%%");
+        s("h", "AUTH cancelled").ip(FAILING_AUTH + 46).steps("EHLO x.example", "AUTH LOGIN", "*");
         s("h", "AUTH LOGIN").steps("EHLO x.example", "AUTH LOGIN",
                 java.util.Base64.getEncoder().encodeToString("bob@example.test".getBytes()),
                 java.util.Base64.getEncoder().encodeToString(pw.getBytes()), "MAIL FROM:<bob@example.test>",
@@ -780,21 +789,30 @@ class DifferentialTest {
 
     private String runConfiguration(String config, String mainCf, String postfixOnly, List<Difference> differences) throws Exception {
         StringBuilder report = new StringBuilder();
+        long started = System.nanoTime();
         List<Scenario> scenarios = SCENARIOS.stream().filter(sc -> sc.config.equals(config)).toList();
         Path base = Files.createDirectories(dir.resolve("config-" + config));
         try (PostfixInstance postfix = PostfixInstance.start(base.resolve("postfix"), mainCf + postfixOnly, List.of());
+             var unused = timing(report, "postfix", started);
              TestPostern postern = startPostern(base.resolve("postern"), mainCf)) {
             // Postfix finds 127.0.0.1 as localhost in /etc/hosts; give Postern's resolver the same.
             postern.dns().add("1.0.0.127.in-addr.arpa", "PTR", "localhost.").add("localhost", "A", "127.0.0.1");
+            report.append("## configuration ").append(config).append(": servers up after ")
+                    .append((System.nanoTime() - started) / 1_000_000).append(" ms\n");
+            long t0 = System.nanoTime();
             for (Scenario sc : scenarios) {
-                if (EXCLUDED.contains(sc.id())) {
+                if (EXCLUDED.contains(sc.id())) {   // deliberate difference, see the set's comments
                     report.append("== ").append(sc.id()).append(" (excluded, see docs/postfix-differences.md)\n");
                     continue;
                 }
                 List<String> script = sc.script();
+                long ta = System.nanoTime();
                 List<Exchange> a = SmtpScript.run(postfix.port(), script);
+                long tb = System.nanoTime();
                 List<Exchange> b = SmtpScript.run(postern.smtpPort(), script);
-                report.append("== ").append(sc.id()).append('\n');
+                long tc = System.nanoTime();
+                report.append("== ").append(sc.id()).append("   (postfix ").append((tb - ta) / 1_000_000)
+                        .append(" ms, postern ").append((tc - tb) / 1_000_000).append(" ms)\n");
                 int n = Math.max(a.size(), b.size());
                 for (int i = 0; i < n; i++) {
                     Exchange x = i < a.size() ? a.get(i) : null;
@@ -813,8 +831,15 @@ class DifferentialTest {
                     }
                 }
             }
+            report.append("## configuration ").append(config).append(": ").append(scenarios.size()).append(" scenarios in ")
+                    .append((System.nanoTime() - t0) / 1_000_000).append(" ms\n");
         }
         return report.toString();
+    }
+
+    private static AutoCloseable timing(StringBuilder report, String what, long started) {
+        report.append("## ").append(what).append(" up after ").append((System.nanoTime() - started) / 1_000_000).append(" ms\n");
+        return () -> { };
     }
 
     /** Postern's start configures the global log; one at a time. */

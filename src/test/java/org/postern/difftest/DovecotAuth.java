@@ -55,6 +55,7 @@ final class DovecotAuth implements AutoCloseable {
                 ssl = no
                 disable_plaintext_auth = no
                 auth_mechanisms = plain login
+                auth_failure_delay = 0
                 default_internal_user = %3$s
                 default_login_user = %4$s
                 passdb {
