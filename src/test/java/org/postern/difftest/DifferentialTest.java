@@ -320,6 +320,7 @@ class DifferentialTest {
         // (f) soft_bounce.
         CONFIGS.put("f", """
                 soft_bounce = yes
+                smtpd_reject_footer = \\c (help: https://help.example.test/?ip=$client_address&helo=$helo_name)
                 virtual_alias_domains = aliasdom.test
                 smtpd_client_restrictions = check_client_access cidr:@T@/e-clients.cidr
                 smtpd_sender_restrictions = check_sender_access texthash:@T@/e-senders

@@ -38,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  * last setting of a parameter wins, as in Postfix). Table files for {@code texthash:} tables can
  * be written anywhere readable by the {@code postfix} user; {@link #file} puts them in {@code etc/}.
  *
- * <p>Starting fails with a message naming {@code .ci/run} when Postfix is not installed.
+ * <p>Starting fails with a message naming {@code .ci/run} when Postfix is not installed. Like
+ * any Postfix master, the instance must be started as root (the CI machine's user); its daemons
+ * drop to the {@code postfix} user.
  */
 public final class PostfixInstance implements AutoCloseable {
 
