@@ -440,9 +440,13 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 yield error(Replies.COMMAND_NOT_IMPLEMENTED);
             }
             case XCLIENT -> xclient(command);
-            case EXPN, UNKNOWN, NONE -> {
+            case EXPN, UNKNOWN -> {
                 count("unknown", false);
                 yield error(Replies.COMMAND_NOT_RECOGNIZED);
+            }
+            case NONE -> {   // an empty line (Postfix 3.7 lab)
+                count("unknown", false);
+                yield error(Replies.BAD_SYNTAX);
             }
         };
     }
@@ -766,6 +770,12 @@ public final class SmtpSession implements Runnable, SessionFacts {
     // ---- DATA / BDAT ---------------------------------------------------------------------------
 
     private boolean data(SmtpCommand command) throws IOException {
+        // Postfix checks for recipients before the syntax (lab: "DATA foo" without RCPT gets 503).
+        SmtpReply notReady = bdatStarted ? null : readyForContent();
+        if (notReady != null) {
+            count("data", false);
+            return error(notReady);
+        }
         if (command.hasArgument()) {
             count("data", false);
             return error(Replies.DATA_SYNTAX);
@@ -773,11 +783,6 @@ public final class SmtpSession implements Runnable, SessionFacts {
         if (bdatStarted) {
             count("data", false);
             return error(Replies.DATA_AFTER_BDAT);
-        }
-        SmtpReply notReady = readyForContent();
-        if (notReady != null) {
-            count("data", false);
-            return error(notReady);
         }
         Decision verdict = policy.data(this);
         log(verdict);
@@ -1054,13 +1059,18 @@ public final class SmtpSession implements Runnable, SessionFacts {
 
     /** Postfix's XCLIENT (XCLIENT_README): a trusted proxy or test harness sets the client's identity. */
     private boolean xclient(SmtpCommand command) throws IOException {
-        if (!settings.xclientHosts().contains(clientInet)) {
+        // Postfix's order (lab): no attributes, then an open transaction, then authorization.
+        if (!command.hasArgument()) {
             count("xclient", false);
-            return error(SmtpReply.of(550, "5.7.0", "Error: insufficient authorization"));
+            return error(Replies.XCLIENT_SYNTAX);
         }
         if (mail != null) {
             count("xclient", false);
             return error(Replies.MAIL_TRANSACTION_IN_PROGRESS);
+        }
+        if (!settings.xclientHosts().contains(clientInet)) {
+            count("xclient", false);
+            return error(SmtpReply.of(550, "5.7.0", "Error: insufficient authorization"));
         }
         List<XclientAttribute> attributes;
         try {
@@ -1217,17 +1227,19 @@ public final class SmtpSession implements Runnable, SessionFacts {
 
     private boolean countedError(SmtpReply reply) throws IOException {
         errors++;
-        if (settings.hardErrorLimit() > 0 && errors >= settings.hardErrorLimit()) {
-            LOG.info("too many errors after {} from {}", lastCommand, clientNameAddress());
-            send(Replies.tooManyErrors(settings.myHostname()));
-            out.flush();
-            return false;
-        }
         if (errors > settings.softErrorLimit()) {
             sleepBeforeReply();
         }
         send(reply);
         if (reply.closesConnection()) {
+            out.flush();
+            return false;
+        }
+        // Postfix checks the limit before reading the next command: the error that reaches it is
+        // answered as usual, then 421 follows at once (Postfix 3.7 lab: 20 x 500, then 421).
+        if (settings.hardErrorLimit() > 0 && errors >= settings.hardErrorLimit()) {
+            LOG.info("too many errors after {} from {}", lastCommand, clientNameAddress());
+            send(Replies.tooManyErrors(settings.myHostname()));
             out.flush();
             return false;
         }

@@ -60,7 +60,10 @@ class DifferentialTest {
             "d/double at", "d/double at sender",
             // Postern requires EHLO before AUTH (AUTH is an ESMTP extension, RFC 4954); Postfix 3.7
             // accepts AUTH before any HELO/EHLO unless smtpd_helo_required = yes.
-            "h/AUTH without EHLO");
+            "h/AUTH without EHLO",
+            // Postern offers STARTTLS by default (smtpd_tls_security_level = may with a certificate);
+            // the private Postfix has no TLS (Postfix's default level is empty): 502.
+            "k/STARTTLS without TLS");
 
     // ---- Tables (identical for both servers) -------------------------------------------------------
 
@@ -375,6 +378,16 @@ class DifferentialTest {
                 """);
     }
 
+    static {
+        // (k) Limits and session-level replies.
+        CONFIGS.put("k", """
+                smtpd_helo_required = yes
+                smtpd_recipient_limit = 2
+                message_size_limit = 3000
+                smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+                """);
+    }
+
     /** Configurations whose Postfix side needs the SASL back end. */
     static final Set<String> WITH_SASL = Set.of("g", "h", "i");
 
@@ -394,6 +407,7 @@ class DifferentialTest {
         List<String> rcpts = List.of("bob@example.test");
         boolean data;
         List<String> steps;   // when set, replaces HELO/MAIL/RCPT/DATA
+        String message = SmtpScript.MESSAGE;
 
         Scenario(String config, String name) {
             this.config = config;
@@ -409,6 +423,7 @@ class DifferentialTest {
         Scenario to(String... v) { rcpts = List.of(v); return this; }
         Scenario data() { data = true; return this; }
         Scenario steps(String... v) { steps = List.of(v); return this; }
+        Scenario message(String v) { message = v; return this; }
 
         String id() {
             return config + "/" + name;
@@ -750,6 +765,34 @@ class DifferentialTest {
         s("j", "unknown mailbox").to("nobody@example.test", "nobody+x@example.test");
     }
 
+    static {
+        // (k) limits and session-level replies
+        s("k", "recipient limit").to("bob@example.test", "alice@example.test", "info@example.test", "bob@example.test").data();
+        s("k", "message too big").data().message("Subject: big\r\n\r\n" + "x".repeat(70).concat("\r\n").repeat(60) + ".\r\n");
+        s("k", "message just fits").data().message("Subject: small\r\n\r\nhello\r\n.\r\n");
+        s("k", "SIZE over limit").steps("EHLO x.example", "MAIL FROM:<alice@example.test> SIZE=3001",
+                "MAIL FROM:<alice@example.test> SIZE=3000", "RCPT TO:<bob@example.test>");
+        s("k", "MAIL before HELO").helo(null);
+        s("k", "VRFY and NOOP before HELO").steps("VRFY bob@example.test", "NOOP", "RSET");
+        s("k", "command arguments").steps("EHLO x.example", "NOOP foo", "RSET foo", "DATA foo", "QUIT foo");
+        s("k", "empty line").steps("EHLO x.example", "", "ehlo x.example", "Mail From:<alice@example.test>", "rCpT tO:<bob@example.test>");
+        s("k", "HTTP request").steps("GET / HTTP/1.0");
+        s("k", "CONNECT request").steps("EHLO x.example", "CONNECT 10.0.0.1:25 HTTP/1.0");
+        s("k", "lower-case forbidden command").steps("post /x HTTP/1.1");
+        s("k", "XCLIENT errors").steps("XCLIENT FOO=bar", "XCLIENT ADDR=bogus", "XCLIENT", "XCLIENT NAME");
+        s("k", "XCLIENT in transaction").steps("EHLO x.example", "MAIL FROM:<alice@example.test>", "XCLIENT ADDR=1.2.3.4");
+        s("k", "too many errors").steps("EHLO x.example", "FOO", "FOO", "FOO", "FOO", "FOO", "FOO", "FOO", "FOO", "FOO", "FOO",
+                "FOO", "FOO", "FOO", "FOO", "FOO", "FOO", "FOO", "FOO", "FOO", "FOO", "FOO", "FOO");
+        s("k", "too many errors with rejects").to("a@[203.0.113.9]", "b@[203.0.113.9]", "c@[203.0.113.9]", "d@[203.0.113.9]",
+                "e@[203.0.113.9]", "f@[203.0.113.9]", "g@[203.0.113.9]", "h@[203.0.113.9]", "i@[203.0.113.9]", "j@[203.0.113.9]",
+                "k@[203.0.113.9]", "l@[203.0.113.9]", "m@[203.0.113.9]", "n@[203.0.113.9]", "o@[203.0.113.9]", "p@[203.0.113.9]",
+                "q@[203.0.113.9]", "r@[203.0.113.9]", "s@[203.0.113.9]", "t@[203.0.113.9]", "u@[203.0.113.9]", "v@[203.0.113.9]");
+        s("k", "STARTTLS without TLS").steps("EHLO x.example", "STARTTLS");
+        s("k", "BDAT without MAIL").steps("EHLO x.example", "BDAT 0 LAST");
+        s("k", "8-bit and SMTPUTF8 parameters").steps("EHLO x.example", "MAIL FROM:<alice@example.test> BODY=8BITMIME SMTPUTF8",
+                "RCPT TO:<bob@example.test>", "RSET", "MAIL FROM:<alice@example.test> BODY=BINARYMIME", "MAIL FROM:<alice@example.test> BODY=FOO");
+    }
+
     // ---- The test -----------------------------------------------------------------------------------
 
     record Difference(String scenario, String command, String postfix, String postern) {
@@ -808,9 +851,9 @@ class DifferentialTest {
                 }
                 List<String> script = sc.script();
                 long ta = System.nanoTime();
-                List<Exchange> a = SmtpScript.run(postfix.port(), script);
+                List<Exchange> a = SmtpScript.run(postfix.port(), script, sc.message);
                 long tb = System.nanoTime();
-                List<Exchange> b = SmtpScript.run(postern.smtpPort(), script);
+                List<Exchange> b = SmtpScript.run(postern.smtpPort(), script, sc.message);
                 long tc = System.nanoTime();
                 report.append("== ").append(sc.id()).append("   (postfix ").append((tb - ta) / 1_000_000)
                         .append(" ms, postern ").append((tc - tb) / 1_000_000).append(" ms)\n");

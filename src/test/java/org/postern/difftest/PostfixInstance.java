@@ -149,8 +149,6 @@ public final class PostfixInstance implements AutoCloseable {
                 virtual_transport = discard:
                 smtpd_authorized_xclient_hosts = 127.0.0.0/8
                 smtpd_error_sleep_time = 0s
-                smtpd_soft_error_limit = 100
-                smtpd_hard_error_limit = 100
                 smtpd_client_connection_rate_limit = 0
                 anvil_rate_time_unit = 60s
                 biff = no

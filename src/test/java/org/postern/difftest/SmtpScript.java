@@ -50,8 +50,13 @@ final class SmtpScript {
                 for (String l : lines) {
                     wire.append(l).append("\r\n");
                 }
-                o.write(wire.toString().getBytes(StandardCharsets.ISO_8859_1));
-                o.flush();
+                try {
+                    o.write(wire.toString().getBytes(StandardCharsets.ISO_8859_1));
+                    o.flush();
+                } catch (IOException e) {
+                    out.add(new Exchange(lines[0], "<closed: " + e.getMessage() + ">"));
+                    return out;
+                }
                 for (String l : lines) {
                     String reply = readReply(in);
                     out.add(new Exchange(l, reply));
@@ -59,8 +64,12 @@ final class SmtpScript {
                         return out;
                     }
                     if (l.equalsIgnoreCase("DATA") && reply.startsWith("354")) {
-                        o.write(message.getBytes(StandardCharsets.ISO_8859_1));
-                        o.flush();
+                        try {
+                            o.write(message.getBytes(StandardCharsets.ISO_8859_1));
+                            o.flush();
+                        } catch (IOException e) {
+                            // the reply below tells what happened
+                        }
                         String end = readReply(in);
                         out.add(new Exchange("(end of data)", end));
                         if (closed(end)) {
