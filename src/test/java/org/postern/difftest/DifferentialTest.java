@@ -388,6 +388,39 @@ class DifferentialTest {
                 """);
     }
 
+    static {
+        // (l) A policy service (the same test server for both): its answer is chosen by the
+        // recipient's local part, see POLICY_ACTIONS.
+        CONFIGS.put("l", """
+                smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+                smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:@POLICY@
+                smtpd_data_restrictions = check_policy_service inet:127.0.0.1:@POLICY@
+                """);
+    }
+
+    /** Policy answers by recipient local part ("bob" when there is no recipient, at DATA). */
+    static final Map<String, String> POLICY_ACTIONS = new LinkedHashMap<>();
+
+    static {
+        POLICY_ACTIONS.put("reject", "REJECT policy says no");
+        POLICY_ACTIONS.put("rejectbare", "REJECT");
+        POLICY_ACTIONS.put("defer", "DEFER come back later");
+        POLICY_ACTIONS.put("dip", "DEFER_IF_PERMIT greylisted");
+        POLICY_ACTIONS.put("code", "450 4.2.0 mailbox busy");
+        POLICY_ACTIONS.put("dsn", "550 5.1.1 no such user per policy");
+        POLICY_ACTIONS.put("ok", "OK");
+        POLICY_ACTIONS.put("dunno", "DUNNO");
+        POLICY_ACTIONS.put("prepend", "PREPEND X-Policy: checked");
+        POLICY_ACTIONS.put("warn", "WARN policy warning");
+        POLICY_ACTIONS.put("hold", "HOLD policy hold");
+        POLICY_ACTIONS.put("discard", "DISCARD policy discard");
+        POLICY_ACTIONS.put("garbage", "FROBNICATE now");
+        POLICY_ACTIONS.put("empty", "");
+        POLICY_ACTIONS.put("close", null);   // hang up without an answer
+        POLICY_ACTIONS.put("lower", "reject lower case");
+        POLICY_ACTIONS.put("bye", "421 4.7.0 policy closing");
+    }
+
     /** Configurations whose Postfix side needs the SASL back end. */
     static final Set<String> WITH_SASL = Set.of("g", "h", "i");
 
@@ -793,6 +826,74 @@ class DifferentialTest {
                 "RCPT TO:<bob@example.test>", "RSET", "MAIL FROM:<alice@example.test> BODY=BINARYMIME", "MAIL FROM:<alice@example.test> BODY=FOO");
     }
 
+    static {
+        // (l) policy service
+        for (String local : POLICY_ACTIONS.keySet()) {
+            s("l", "policy " + local).to(local + "@example.test");
+        }
+        s("l", "policy ok, unknown mailbox").to("ok@example.test");
+        s("l", "policy at DATA").to("bob@example.test").data();
+        s("l", "policy dip then reject").to("bob@example.test", "dip@example.test", "reject@example.test");
+    }
+
+    /**
+     * A policy service for configuration (l): one virtual thread per connection, requests until
+     * EOF, each answered by {@link #POLICY_ACTIONS} for the recipient's local part.
+     */
+    static final class PolicyServer implements AutoCloseable {
+        final java.net.ServerSocket socket;
+
+        PolicyServer() throws java.io.IOException {
+            socket = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(this::accept);
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        private void accept() {
+            while (!socket.isClosed()) {
+                try {
+                    java.net.Socket c = socket.accept();
+                    Thread.ofVirtual().start(() -> serve(c));
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private static void serve(java.net.Socket c) {
+            try (c) {
+                var in = new java.io.BufferedReader(new java.io.InputStreamReader(c.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+                var out = c.getOutputStream();
+                String recipient = "";
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.startsWith("recipient=")) {
+                        recipient = line.substring("recipient=".length());
+                    } else if (line.isEmpty()) {
+                        String local = recipient.contains("@") ? recipient.substring(0, recipient.indexOf('@')) : "bob";
+                        String action = POLICY_ACTIONS.getOrDefault(local, "DUNNO");
+                        if (action == null) {
+                            return;
+                        }
+                        out.write(("action=" + action + "\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        out.flush();
+                        recipient = "";
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // the client went away
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            socket.close();
+        }
+    }
+
     // ---- The test -----------------------------------------------------------------------------------
 
     record Difference(String scenario, String command, String postfix, String postern) {
@@ -811,10 +912,12 @@ class DifferentialTest {
         StringBuilder report = new StringBuilder();
         try (DovecotAuth sasl = DovecotAuth.start(dir.resolve("dovecot"), Map.of(
                 "alice@example.test", TestPostern.PASSWORD, "bob@example.test", TestPostern.PASSWORD));
+             PolicyServer policy = new PolicyServer();
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<String>> runs = new ArrayList<>();
             for (var c : CONFIGS.entrySet()) {
-                String mainCf = (COMMON + c.getValue()).replace("@T@", tables.toString());
+                String mainCf = (COMMON + c.getValue()).replace("@T@", tables.toString())
+                        .replace("@POLICY@", String.valueOf(policy.port()));
                 String postfixOnly = WITH_SASL.contains(c.getKey()) ? POSTFIX_SASL.replace("@SASL@", sasl.socket().toString()) : "";
                 runs.add(pool.submit(() -> runConfiguration(c.getKey(), mainCf, postfixOnly, differences)));
             }
