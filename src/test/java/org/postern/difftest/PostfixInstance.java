@@ -52,6 +52,7 @@ public final class PostfixInstance implements AutoCloseable {
     private final Path config;
     private final int port;
     private boolean running;
+    private final Thread shutdownHook = new Thread(this::close, "private-postfix-stop");
 
     private PostfixInstance(Path dir, int port) {
         this.dir = dir;
@@ -195,6 +196,7 @@ public final class PostfixInstance implements AutoCloseable {
         run(POSTFIX.toString(), "-c", config.toString(), "set-permissions");
         run(POSTFIX.toString(), "-c", config.toString(), "start");
         running = true;
+        Runtime.getRuntime().addShutdownHook(shutdownHook);   // a JVM that dies leaves no master behind
         Instant deadline = Instant.now().plus(START_TIMEOUT);
         IOException last = null;
         while (Instant.now().isBefore(deadline)) {
@@ -217,11 +219,18 @@ public final class PostfixInstance implements AutoCloseable {
 
     /** Stops the instance and waits until its master process has exited. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!running) {
             return;
         }
         running = false;
+        if (Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down
+            }
+        }
         Path pidFile = dir.resolve("queue/pid/master.pid");
         long pid = -1;
         try {
