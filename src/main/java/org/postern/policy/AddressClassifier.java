@@ -110,7 +110,7 @@ public final class AddressClassifier {
     /** The domain part as resolved: after the last '@', or {@code $myorigin}. */
     public String domainOf(String address) {
         int at = address.lastIndexOf('@');
-        return at < 0 ? myorigin : address.substring(at + 1);
+        return at < 0 ? myorigin : Addresses.withoutTrailingDots(address.substring(at + 1));
     }
 
     /**

@@ -16,7 +16,10 @@ final class Addresses {
         return address;
     }
 
-    /** The canonical form used for lookups: {@code user} becomes {@code user@myorigin}, domain lower case. */
+    /**
+     * The canonical form used for lookups: {@code user} becomes {@code user@myorigin}, domain lower
+     * case without trailing dots.
+     */
     static String canonical(String address, String myorigin) {
         if (address.isEmpty()) {
             return address;
@@ -25,7 +28,16 @@ final class Addresses {
         if (at < 0) {
             return address + "@" + myorigin.toLowerCase(Locale.ROOT);
         }
-        return address.substring(0, at + 1) + address.substring(at + 1).toLowerCase(Locale.ROOT);
+        return address.substring(0, at + 1) + withoutTrailingDots(address.substring(at + 1)).toLowerCase(Locale.ROOT);
+    }
+
+    /** trivial-rewrite drops trailing dots of a domain: {@code bob@example.test.} is {@code bob@example.test} (lab). */
+    static String withoutTrailingDots(String domain) {
+        int end = domain.length();
+        while (end > 0 && domain.charAt(end - 1) == '.') {
+            end--;
+        }
+        return end == domain.length() || end == 0 ? domain : domain.substring(0, end);
     }
 
     /**

@@ -244,6 +244,30 @@ public final class PolicySession {
         }, true);
     }
 
+    /**
+     * A session-level 4xx/5xx reply (a protocol error, not a restriction's reject) as Postfix's
+     * smtpd sends every such reply: {@code soft_bounce} turns a 5 into a 4 in the code and in the
+     * enhanced code, and {@code smtpd_reject_footer} is appended (section 1.7 items 6 and 7;
+     * Postfix 3.7 lab: {@code 454 4.5.1 Error: no valid recipients} with soft_bounce, the footer
+     * under {@code 500 5.5.2 Error: command not recognized}). Replies below 400 are returned as
+     * they are. {@code dsn} may be null.
+     *
+     * @return the reply as sent, one wire line ("554-5.5.1 text") per element
+     */
+    public List<String> sessionReply(int code, String dsn, String text, SessionFacts facts) {
+        if (code >= 500 && e.bool("soft_bounce")) {
+            code -= 100;
+            if (dsn != null && dsn.startsWith("5")) {
+                dsn = "4" + dsn.substring(1);
+            }
+        }
+        PolicyReply reply = new PolicyReply(code, dsn, text);
+        if (code < 400) {
+            return List.of(reply.toString());
+        }
+        return Replies.lines(reply, e.params, facts);
+    }
+
     /** At RSET, MAIL and the end of a transaction: forget the transaction's flags and actions. */
     public void resetTransaction() {
         discard = false;
@@ -706,8 +730,9 @@ public final class PolicySession {
         return f.clientName() + "[" + f.clientAddress() + "]";
     }
 
+    /** The reply name of the reverse-hostname checks: the name alone, no address (Postfix 3.7 lab). */
     private String reverseNameAddr() {
-        return f.reverseClientName() + "[" + f.clientAddress() + "]";
+        return f.reverseClientName();
     }
 
     private String rcpt() {

@@ -232,8 +232,13 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     /** MAIL FROM address, "" for the null sender, null outside a transaction. */
+    /** The sender in Postfix's internal (unquoted) form, as restrictions, replies and logs use it (lab). */
     public String sender() {
-        return mail == null ? null : mail.sender().isNull() ? "" : mail.sender().toString();
+        return mail == null ? null : mail.sender().isNull() ? "" : internalForm(mail.sender());
+    }
+
+    private static String internalForm(org.postern.mail.MailAddress a) {
+        return a.domain().isEmpty() ? a.localPart() : a.localPart() + "@" + a.domain();
     }
 
     /** The recipient of the RCPT command being checked. */
@@ -269,7 +274,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         setClient(remote.getAddress(), remote.getPort());
         serverAddress = socket.getLocalAddress().getHostAddress();
         serverPort = socket.getLocalPort();
-        boolean counted = false;
+        String counted = null;   // the address counted by the limits: XCLIENT may change clientAddress later
         try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis()));
             socket.setTcpNoDelay(true);
@@ -283,7 +288,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 refuse(refusal);
                 return;
             }
-            counted = true;
+            counted = clientAddress;
             if (settings.wrapperMode() && !startTls(false)) {
                 return;
             }
@@ -305,8 +310,8 @@ public final class SmtpSession implements Runnable, SessionFacts {
             LOG.info("lost connection after {}{} from {}", lastCommand, bytesSoFar(), clientNameAddress());
         } finally {
             abortTransaction();
-            if (counted) {
-                context.limits().release(clientAddress);
+            if (counted != null) {
+                context.limits().release(counted);
             }
             closeQuietly();
             LOG.info("disconnect from {}{}", clientNameAddress(), countsText());
@@ -451,7 +456,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         // The flag is per session: a pregreet (flagged before this command) counts too
         // (postfix-restrictions.md 7.2: 554 and disconnect with smtpd_forbid_unauth_pipelining).
         if (illegalPipelining && settings.forbidUnauthPipelining()) {
-            send(Replies.PROTOCOL_SYNCHRONIZATION);
+            send(asPostfixSends(Replies.PROTOCOL_SYNCHRONIZATION));
             out.flush();
             return false;
         }
@@ -477,11 +482,14 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 yield error(Replies.COMMAND_NOT_IMPLEMENTED);
             }
             case XCLIENT -> xclient(command);
-            case NONE -> error(Replies.BAD_SYNTAX);   // Postfix: an empty line is "500 5.5.2 Error: bad syntax", not counted
             // Postfix's smtpd implements neither EXPN nor HELP: both are unknown commands.
             case HELP, EXPN, UNKNOWN -> {
                 count("unknown", false);
                 yield error(Replies.COMMAND_NOT_RECOGNIZED);
+            }
+            case NONE -> {   // an empty line (Postfix 3.7 lab)
+                count("unknown", false);
+                yield error(Replies.BAD_SYNTAX);
             }
         };
     }
@@ -542,6 +550,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
             count(name, false);
             return reject(verdict);
         }
+        helo = neuteredHelo(argument);
         count(name, true);
         if (!extended) {
             send(Replies.helo(settings.myHostname()));
@@ -789,7 +798,8 @@ public final class SmtpSession implements Runnable, SessionFacts {
             count("rcpt", false);
             return error(Replies.TOO_MANY_RECIPIENTS);
         }
-        currentRecipient = parsed.recipient().toString();
+        // Postfix checks, replies and logs the internal (unquoted) form: <no body@example.test> (lab).
+        currentRecipient = internalForm(parsed.recipient());
         Decision verdict = policy.rcpt(this);
         log(verdict);
         actions = verdict.actions();
@@ -815,6 +825,12 @@ public final class SmtpSession implements Runnable, SessionFacts {
     // ---- DATA / BDAT ---------------------------------------------------------------------------
 
     private boolean data(SmtpCommand command) throws IOException {
+        // Postfix checks for recipients before the syntax (lab: "DATA foo" without RCPT gets 503).
+        SmtpReply notReady = bdatStarted ? null : readyForContent();
+        if (notReady != null) {
+            count("data", false);
+            return error(notReady);
+        }
         if (command.hasArgument()) {
             count("data", false);
             return error(Replies.DATA_SYNTAX);
@@ -822,11 +838,6 @@ public final class SmtpSession implements Runnable, SessionFacts {
         if (bdatStarted) {
             count("data", false);
             return error(Replies.DATA_AFTER_BDAT);
-        }
-        SmtpReply notReady = readyForContent();
-        if (notReady != null) {
-            count("data", false);
-            return error(notReady);
         }
         Decision verdict = policy.data(this);
         log(verdict);
@@ -851,10 +862,10 @@ public final class SmtpSession implements Runnable, SessionFacts {
 
     private SmtpReply readyForContent() {
         if (mail == null) {
-            return Replies.NEED_MAIL;
+            return Replies.NEED_RCPT;   // Postfix 3.7 lab: DATA before MAIL gets "need RCPT command"
         }
         if (recipients.isEmpty()) {
-            return rcptAttempts == 0 ? Replies.NEED_RCPT : Replies.NO_VALID_RECIPIENTS;
+            return Replies.NO_VALID_RECIPIENTS;   // a MAIL transaction is open (Postfix 3.7 lab)
         }
         return null;
     }
@@ -981,7 +992,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
             count(name, false);
             return error(SmtpReply.of(451, "4.6.0", "Alias expansion error"));
         }
-        Envelope envelope = new Envelope(writer.queueId(), sender(), expanded, Instant.now(context.clock()),
+        Envelope envelope = new Envelope(writer.queueId(), mail.sender().isNull() ? "" : mail.sender().toString(), expanded, Instant.now(context.clock()),
                 new Envelope.ClientInfo(clientName, clientAddress, helo, protocol(), saslUsername), 0,
                 mail.ret() == null ? null : Envelope.DsnRet.valueOf(mail.ret().name()), mail.envid(),
                 switch (mail.body() == null ? MailFrom.Body.SEVEN_BIT : mail.body()) {
@@ -1063,6 +1074,15 @@ public final class SmtpSession implements Runnable, SessionFacts {
         }
         try {
             String argument = command.vrfyArgument();
+            // Postfix's vrfy_cmd runs the RCPT checks on the argument (lab: 550 5.1.1 ... User unknown).
+            currentRecipient = argument;
+            Decision verdict = policy.rcpt(this);
+            currentRecipient = null;
+            log(verdict);
+            if (!verdict.accepted()) {
+                count("vrfy", false);
+                return reject(verdict);
+            }
             count("vrfy", true);
             send(Replies.vrfy(argument));
             return true;
@@ -1085,15 +1105,34 @@ public final class SmtpSession implements Runnable, SessionFacts {
         return true;
     }
 
+    /**
+     * The HELO name as Postfix's smtpd keeps it for later checks, logs and policy requests:
+     * non-printable characters and {@code  <>()\";@} (space included) become '?' (Postfix 3.7 lab:
+     * {@code EHLO two words.example} is rejected at RCPT as {@code <two?words.example>}).
+     */
+    static String neuteredHelo(String name) {
+        StringBuilder sb = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            sb.append(c < 32 || c == 127 || " <>()\\\";@".indexOf(c) >= 0 ? '?' : c);
+        }
+        return sb.toString();
+    }
+
     /** Postfix's XCLIENT (XCLIENT_README): a trusted proxy or test harness sets the client's identity. */
     private boolean xclient(SmtpCommand command) throws IOException {
-        if (!settings.xclientHosts().contains(clientInet)) {
+        // Postfix's order (lab): no attributes, then an open transaction, then authorization.
+        if (!command.hasArgument()) {
             count("xclient", false);
-            return error(SmtpReply.of(550, "5.7.0", "Error: insufficient authorization"));
+            return error(Replies.XCLIENT_SYNTAX);
         }
         if (mail != null) {
             count("xclient", false);
             return error(Replies.MAIL_TRANSACTION_IN_PROGRESS);
+        }
+        if (!settings.xclientHosts().contains(clientInet)) {
+            count("xclient", false);
+            return error(SmtpReply.of(550, "5.7.0", "Error: insufficient authorization"));
         }
         List<XclientAttribute> attributes;
         try {
@@ -1156,7 +1195,12 @@ public final class SmtpSession implements Runnable, SessionFacts {
         Decision connect = policy.connect(this);
         log(connect);
         if (!connect.accepted()) {
-            return reject(connect);
+            // As at connect: the new greeting is the reject, then 503 to all but QUIT (Postfix 3.7 lab).
+            if (reject(connect) && !connect.disconnect()) {
+                out.flush();
+                rejectAllCommands();
+            }
+            return false;
         }
         send(Replies.greeting(settings.banner()));
         return true;
@@ -1227,6 +1271,23 @@ public final class SmtpSession implements Runnable, SessionFacts {
      * Returns false when the session must end.
      */
     private boolean error(SmtpReply reply) throws IOException {
+        return countedError(asPostfixSends(reply));
+    }
+
+    /** soft_bounce and smtpd_reject_footer apply to protocol errors too (postfix-restrictions.md 1.7). */
+    private SmtpReply asPostfixSends(SmtpReply reply) {
+        List<String> wire = policy.sessionReply(reply.code(), reply.enhancedCode(), String.join("\n", reply.lines()), this);
+        int code = Integer.parseInt(wire.get(0).substring(0, 3));
+        String dsn = reply.enhancedCode() == null ? null : wire.get(0).substring(4).split(" ", 2)[0];
+        List<String> texts = new ArrayList<>();
+        for (String line : wire) {
+            String text = line.length() > 4 ? line.substring(4) : "";
+            texts.add(dsn != null && text.startsWith(dsn + " ") ? text.substring(dsn.length() + 1) : text);
+        }
+        return texts.size() == 1 ? SmtpReply.of(code, dsn, texts.get(0)) : SmtpReply.multiline(code, dsn, texts);
+    }
+
+    private boolean countedError(SmtpReply reply) throws IOException {
         errors++;
         if (errors > settings.softErrorLimit()) {
             sleepBeforeReply();
@@ -1236,8 +1297,8 @@ public final class SmtpSession implements Runnable, SessionFacts {
             out.flush();
             return false;
         }
-        // Postfix's smtpd checks error_count >= smtpd_hard_error_limit at the top of its command
-        // loop: the client gets this error's own reply first, then the 421, unasked.
+        // Postfix checks the limit before reading the next command: the error that reaches it is
+        // answered as usual, then 421 follows at once (Postfix 3.7 lab: 20 x 500, then 421).
         if (settings.hardErrorLimit() > 0 && errors >= settings.hardErrorLimit()) {
             LOG.info("too many errors after {} from {}", lastCommand, clientNameAddress());
             send(Replies.tooManyErrors(settings.myHostname()));
@@ -1248,7 +1309,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     private boolean reject(Decision decision) throws IOException {
-        return error(reply(decision));
+        return countedError(reply(decision));   // footer and soft_bounce already applied
     }
 
     /** The reply of a rejecting decision, footer lines included (postfix-restrictions.md 1.7). */

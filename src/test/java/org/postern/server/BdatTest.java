@@ -83,7 +83,7 @@ class BdatTest {
         try (RawSmtpClient c = SmtpTests.openEhlo(postern.smtpPort())) {
             // The chunk holds what looks like commands: they must not run.
             String chunk = "RSET\r\nMAIL FROM:<evil@x>\r\n";
-            assertThat(bdatReply(c, bdat(chunk, false))).isEqualTo("503 5.5.1 Error: need MAIL command");
+            assertThat(bdatReply(c, bdat(chunk, false))).isEqualTo("503 5.5.1 Error: need RCPT command");
             assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
             assertThat(c.command("MAIL FROM:<carol@remote.example>")).isEqualTo("250 2.1.0 Ok");
             assertThat(bdatReply(c, bdat(chunk, true))).isEqualTo("503 5.5.1 Error: need RCPT command");
