@@ -86,7 +86,7 @@ class BdatTest {
             assertThat(bdatReply(c, bdat(chunk, false))).isEqualTo("503 5.5.1 Error: need RCPT command");
             assertThat(c.command("NOOP")).isEqualTo("250 2.0.0 Ok");
             assertThat(c.command("MAIL FROM:<carol@remote.example>")).isEqualTo("250 2.1.0 Ok");
-            assertThat(bdatReply(c, bdat(chunk, true))).isEqualTo("503 5.5.1 Error: need RCPT command");
+            assertThat(bdatReply(c, bdat(chunk, true))).isEqualTo("554 5.5.1 Error: no valid recipients");
             assertThat(c.command("RCPT TO:<alice@example.test>")).isEqualTo("250 2.1.5 Ok");
             SmtpTests.queuedId(bdatReply(c, bdat("Subject: bdat-after-errors\r\n\r\nx\r\n", true)));
         }

@@ -58,7 +58,7 @@ class SmtpCommandsTest {
             assertThat(c.command("DATA")).isEqualTo("503 5.5.1 Error: need RCPT command");   // Postfix 3.7 (differential test): DATA before MAIL
             assertThat(c.command("MAIL FROM:<carol@remote.example>")).isEqualTo("250 2.1.0 Ok");
             assertThat(c.command("MAIL FROM:<carol@remote.example>")).isEqualTo("503 5.5.1 Error: nested MAIL command");
-            assertThat(c.command("DATA")).isEqualTo("503 5.5.1 Error: need RCPT command");
+            assertThat(c.command("DATA")).isEqualTo("554 5.5.1 Error: no valid recipients");
             assertThat(c.command("RCPT TO:<nobody@example.test>")).startsWith("550 5.1.1 <nobody@example.test>:");
             assertThat(c.command("DATA")).isEqualTo("554 5.5.1 Error: no valid recipients");
         }
