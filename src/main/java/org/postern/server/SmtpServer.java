@@ -125,34 +125,54 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     private static ServerSocket bind(Listener listener, InetAddress address) throws StartException {
-        ServerSocket socket = null;
-        try {
-            socket = new ServerSocket();
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(address, listener.port()), 1024);
-            return socket;
-        } catch (IOException e) {
-            if (socket != null) {
+        if (address instanceof java.net.Inet6Address && address.isAnyLocalAddress()) {
+            // "all" binds the IPv6 wildcard, which also takes IPv4 clients; a host without IPv6
+            // refuses it (not with "address in use"), and then the IPv4 wildcard serves.
+            try {
+                return bindOnce(address, listener.port());
+            } catch (BindException inUse) {
+                throw failure(listener, address, inUse);
+            } catch (IOException noIpv6) {
                 try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // failed anyway
+                    address = InetAddress.getByName("0.0.0.0");
+                } catch (IOException impossible) {
+                    throw failure(listener, address, noIpv6);
                 }
             }
-            String where = address.getHostAddress() + " port " + listener.port();
-            String fix;
-            if (e instanceof BindException && String.valueOf(e.getMessage()).contains("ermission")) {
-                fix = "ports below 1024 need root or the CAP_NET_BIND_SERVICE capability "
-                        + "(setcap cap_net_bind_service=+ep on the java binary), or choose another port in master.cf";
-            } else if (e instanceof BindException) {
-                fix = "another program (another mail server?) is using the port: stop it "
-                        + "(e.g. systemctl stop postfix) or choose another port in master.cf";
-            } else {
-                fix = "check inet_interfaces and the service line in master.cf";
-            }
-            throw new StartException("cannot listen on " + where + " for service " + listener.name()
-                    + " (" + listener.origin() + "): " + e.getMessage() + "; " + fix, e);
         }
+        try {
+            return bindOnce(address, listener.port());
+        } catch (IOException e) {
+            throw failure(listener, address, e);
+        }
+    }
+
+    private static ServerSocket bindOnce(InetAddress address, int port) throws IOException {
+        ServerSocket socket = new ServerSocket();
+        try {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(address, port), 1024);
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private static StartException failure(Listener listener, InetAddress address, IOException e) {
+        String where = address.getHostAddress() + " port " + listener.port();
+        String fix;
+        if (e instanceof BindException && String.valueOf(e.getMessage()).contains("ermission")) {
+            fix = "ports below 1024 need root or the CAP_NET_BIND_SERVICE capability "
+                    + "(setcap cap_net_bind_service=+ep on the java binary), or choose another port in master.cf";
+        } else if (e instanceof BindException) {
+            fix = "another program (another mail server?) is using the port: stop it "
+                    + "(e.g. systemctl stop postfix) or choose another port in master.cf";
+        } else {
+            fix = "check inet_interfaces and the service line in master.cf";
+        }
+        return new StartException("cannot listen on " + where + " for service " + listener.name()
+                + " (" + listener.origin() + "): " + e.getMessage() + "; " + fix, e);
     }
 
     private void accept(Bound b) {
