@@ -337,6 +337,19 @@ public final class Parameters {
                 "Access action when the policy server cannot be reached.");
         p("smtpd_policy_service_request_limit", INTEGER, "0", "Requests per policy connection (0: no limit).");
 
+        // --- SPF (check_spf; docs/spf.md) ---
+        choice("spf_tempfail_action", "defer_if_permit", List.of("defer_if_permit", "defer", "dunno"),
+                "What check_spf does with an SPF temperror (RFC 7208 section 8.6): defer_if_permit replies "
+                        + "450 4.7.24 unless a later restriction rejects, defer replies 450 4.7.24 at once, dunno "
+                        + "accepts (the Received-SPF header records the temperror).");
+        choice("spf_permerror_action", "dunno", List.of("dunno", "reject"),
+                "What check_spf does with an SPF permerror (RFC 7208 section 8.7): dunno treats it as no SPF, "
+                        + "reject replies 550 5.7.24.");
+        p("spf_helo_reject", BOOLEAN, "yes",
+                "check_spf also checks the HELO identity (RFC 7208 section 2.3) and rejects with 550 5.7.23 when "
+                        + "its result is fail, as policyd-spf's HELO_reject = Fail. With no, only the MAIL FROM "
+                        + "identity is checked (for the null sender that is postmaster@HELO).");
+
         // --- Queue (QSHAPE_README, postconf(5)) ---
         time("queue_run_delay", "300s", 's', "How often the deferred queue is scanned.");
         time("minimal_backoff_time", "300s", 's', "Minimal time between delivery attempts of a deferred message.");

@@ -1,5 +1,6 @@
 package org.postern.policy;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -14,6 +15,8 @@ import org.postern.lookup.LookupTable;
 import org.postern.lookup.LookupTables;
 import org.postern.lookup.TableConfigException;
 import org.postern.lookup.TableList;
+import org.postern.spf.Spf;
+import org.postern.spf.SpfDns;
 
 /**
  * The compiled restriction configuration of one listener (main.cf plus its {@code -o}
@@ -54,6 +57,8 @@ public final class PolicyEngine {
     final TableList rblReplyMaps;
     final String myorigin;
     final boolean parentMatchesAccess;
+    /** SPF for check_spf, with myhostname as the receiving host (%{r}, RFC 7208 section 7.2). */
+    final Spf spf;
 
     public PolicyEngine(ParameterSet params, LookupTables tables, DnsResolver dns) {
         this(params, tables, dns, d -> Thread.sleep(d));
@@ -70,6 +75,8 @@ public final class PolicyEngine {
         List<String> parentMatching = params.list("parent_domain_matches_subdomains");
         this.parentMatchesAccess = parentMatching.contains("smtpd_access_maps");
         this.myorigin = params.get("myorigin");
+        this.spf = new Spf(SpfDns.of(dns), params.get("myhostname"), Clock.systemUTC(), Spf.DEFAULT_TIME_LIMIT,
+                Spf.DEFAULT_EXPLANATION);
         try {
             this.classifier = new AddressClassifier(params, tables);
             this.mynetworks = params.isExplicit("mynetworks") || !params.isExplicit("mynetworks_style")

@@ -21,6 +21,8 @@ import org.postern.lookup.LookupTable;
 import org.postern.lookup.SearchHit;
 import org.postern.lookup.TableList;
 import org.postern.policy.AddressClassifier.AddressClass;
+import org.postern.spf.SpfResult;
+import org.postern.spf.SpfVerdict;
 
 /**
  * Per-connection state and evaluation of the restriction lists (postfix-restrictions.md
@@ -62,6 +64,7 @@ public final class PolicySession {
     /** Null unless explain asked for a trace: every trace call is behind a null check. */
     private final PolicyTrace trace;
     private final Map<String, DnsResult<?>> dnsCache = new HashMap<>();
+    private final SpfCheck spf;
 
     // transaction state
     private Pending deferIfPermit;
@@ -96,6 +99,7 @@ public final class PolicySession {
     PolicySession(PolicyEngine engine, PolicyTrace trace) {
         this.e = engine;
         this.trace = trace;
+        this.spf = new SpfCheck(engine.spf, engine.get("myhostname"));
     }
 
     // ---------------------------------------------------------------- stages (section 1.1)
@@ -277,6 +281,15 @@ public final class PolicySession {
         redirect = null;
         bcc.clear();
         prepend.clear();
+        spf.resetTransaction();
+    }
+
+    /**
+     * The SPF identities check_spf evaluated for the current transaction (MAIL FROM first, then
+     * HELO), e.g. for an Authentication-Results header. Empty when check_spf did not run.
+     */
+    public List<SpfOutcome> spfOutcomes() {
+        return spf.outcomes();
     }
 
     private boolean delayReject() {
@@ -393,6 +406,9 @@ public final class PolicySession {
     }
 
     private Decision finish(int status, boolean evaluated) {
+        if (status != REJECT && modifyingActionsAllowed && prependAllowed) {
+            spf.addHeaders(prepend); // RFC 7208 section 9.1: recorded on accepted mail, once per transaction
+        }
         Decision.Actions actions = discard || hold != null || filter != null || redirect != null || !bcc.isEmpty()
                 || !prepend.isEmpty()
                 ? new Decision.Actions(hold, discard, filter, redirect, List.copyOf(bcc), List.copyOf(prepend))
@@ -500,6 +516,7 @@ public final class PolicySession {
                     ? reject(503, "5.5.0", generic(name, cls, "Improper use of SMTP command pipelining"), cls) : DUNNO;
             case "reject_multi_recipient_bounce" -> multiRecipientBounce(name, cls);
             case "check_policy_service" -> policyService(arg, name, cls);
+            case "check_spf" -> checkSpf(name, cls);
             // 2.2 client
             case "permit_mynetworks" -> lookup(() -> e.mynetworks.matches(f.clientAddress(), f.clientName()),
                     "<" + clientNameAddr() + ">") ? OK : DUNNO;
@@ -583,7 +600,7 @@ public final class PolicySession {
 
     // ---------------------------------------------------------------- reject machinery (1.4, 1.7)
 
-    private static String generic(String name, String cls, String text) {
+    static String generic(String name, String cls, String text) {
         return "<" + name + ">: " + cls + " rejected: " + text;
     }
 
@@ -1355,6 +1372,77 @@ public final class PolicySession {
             }
         }
         return null;
+    }
+
+    // ---------------------------------------------------------------- check_spf (docs/spf.md)
+
+    /** Longest SPF explanation or problem text quoted in a reply; the rest is cut. */
+    private static final int MAX_SPF_TEXT = 200;
+
+    /**
+     * check_spf: the HELO identity when spf_helo_reject = yes, then the MAIL FROM identity, each
+     * evaluated once (SpfCheck caches them). RFC 7208 section 8: fail is rejected with 550 5.7.23
+     * and the explanation (8.4; the code of RFC 7372 section 3.2); temperror follows
+     * spf_tempfail_action with 450 4.7.24 (8.6) and permerror spf_permerror_action with 550
+     * 5.7.24 (8.7); pass, softfail, neutral and none are DUNNO (8.1 to 8.3, 8.5). Loopback
+     * clients are not checked, like policyd-spf's default skip_addresses.
+     */
+    private int checkSpf(String name, String cls) {
+        InetAddress ip = clientIp();
+        if (ip == null || ip.isLoopbackAddress()) {
+            note("check_spf: client address " + f.clientAddress() + " is not checked (loopback or unknown)");
+            return DUNNO;
+        }
+        String helo = f.heloName();
+        String sender = f.sender();
+        if (helo != null && e.bool("spf_helo_reject")) {
+            SpfOutcome h = traceSpf(spf.helo(ip, f.clientAddress(), helo));
+            if (h.verdict().result() == SpfResult.FAIL) {
+                return reject(550, "5.7.23", generic(name, cls, "SPF fail for HELO " + helo + ": "
+                        + shorten(h.verdict().explanation())), cls);
+            }
+        }
+        if (sender == null || sender.isEmpty() && helo == null) {
+            return DUNNO; // before MAIL FROM, or a null sender without HELO: no identity to check (2.4)
+        }
+        SpfOutcome m = traceSpf(spf.mailFrom(ip, f.clientAddress(), sender, helo));
+        SpfVerdict v = m.verdict();
+        String what = "SPF " + v.result().word() + (m.identity().equals(SpfCheck.HELO) ? " for HELO " + helo : "") + ": ";
+        return switch (v.result()) {
+            case FAIL -> reject(550, "5.7.23", generic(name, cls, what + shorten(v.explanation())), cls);
+            case TEMPERROR -> {
+                String text = generic(name, cls, what + shorten(v.mechanism()));
+                yield switch (e.get("spf_tempfail_action")) {
+                    case "dunno" -> DUNNO;
+                    case "defer" -> reject(450, "4.7.24", text, cls);
+                    default -> deferIfPermit(450, "4.7.24", text, cls);
+                };
+            }
+            case PERMERROR -> "reject".equals(e.get("spf_permerror_action"))
+                    ? reject(550, "5.7.24", generic(name, cls, what + shorten(v.mechanism())), cls) : DUNNO;
+            default -> DUNNO;
+        };
+    }
+
+    private InetAddress clientIp() {
+        String a = f.clientAddress();
+        try {
+            return a == null ? null : InetAddress.ofLiteral(a);
+        } catch (IllegalArgumentException ex) {
+            return null;
+        }
+    }
+
+    private SpfOutcome traceSpf(SpfOutcome o) {
+        if (trace != null) {
+            note("check_spf: identity " + o.identity() + " <" + o.sender() + ">: " + o.verdict().result().word());
+            o.verdict().trace().forEach(this::note);
+        }
+        return o;
+    }
+
+    private static String shorten(String text) {
+        return text.length() <= MAX_SPF_TEXT ? text : text.substring(0, MAX_SPF_TEXT) + "...";
     }
 
     // ---------------------------------------------------------------- policy service (section 6.1)
