@@ -114,4 +114,19 @@ class RestrictionCatalogTest {
                 .isEqualTo("reject_unknown_client_hostname");
         assertThat(ConfigProblem.class).isNotNull();
     }
+
+    @Test
+    void checkSpfAndItsParametersAreAccepted() {
+        assertThat(problems("""
+                smtpd_sender_restrictions = check_spf
+                smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, check_spf
+                spf_tempfail_action = dunno
+                spf_permerror_action = reject
+                spf_helo_reject = no
+                """, null)).isEmpty();
+        assertThat(String.join("\n", problems("spf_tempfail_action = maybe\n", null))).contains("spf_tempfail_action");
+        assertThat(Configuration.defaults().main().get("spf_tempfail_action")).isEqualTo("defer_if_permit");
+        assertThat(Configuration.defaults().main().get("spf_permerror_action")).isEqualTo("dunno");
+        assertThat(Configuration.defaults().main().get("spf_helo_reject")).isEqualTo("yes");
+    }
 }
