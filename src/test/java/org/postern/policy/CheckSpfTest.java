@@ -198,4 +198,25 @@ class CheckSpfTest {
         Decision d = rcpt(RCPT, new Facts().from("a@fail.example"));
         assertThat(d.actions().prepend()).isEmpty();
     }
+
+    @Test
+    void heloStageWithoutDelayReject() {
+        String cf = "smtpd_delay_reject = no\nsmtpd_helo_restrictions = check_spf\n";
+        Facts facts = new Facts().helo("badhelo.example");
+        facts.sender = null;
+        facts.recipient = null;
+        assertThat(show(fx.engine(cf).newSession().helo(facts))).isEqualTo(
+                "550 5.7.23 <badhelo.example>: Helo command rejected: SPF fail for HELO badhelo.example: " + DEFAULT_EXP);
+
+        // an accepted HELO identity gets its header in the transaction that follows
+        PolicySession s = fx.engine(cf).newSession();
+        Facts good = new Facts().helo("goodhelo.example");
+        good.sender = null;
+        good.recipient = null;
+        assertThat(show(s.helo(good))).isEqualTo("ACCEPT");
+        s.resetTransaction();
+        Decision rcpt = s.rcpt(good.from("alice@example.test").to("bob@example.test"));
+        assertThat(rcpt.actions().prepend()).singleElement().asString()
+                .startsWith("Received-SPF: pass ").contains("identity=helo;");
+    }
 }
