@@ -219,4 +219,13 @@ class CheckSpfTest {
         assertThat(rcpt.actions().prepend()).singleElement().asString()
                 .startsWith("Received-SPF: pass ").contains("identity=helo;");
     }
+
+    @Test
+    void explainShowsTheSpfTrace() {
+        PolicyTraceTest.Recorder r = new PolicyTraceTest.Recorder();
+        fx.engine(RCPT + "spf_helo_reject = no\n").newSession(r).rcpt(new Facts().from("a@fail.example"));
+        assertThat(r.lines).contains("note check_spf: identity mailfrom <a@fail.example>: fail")
+                .anyMatch(l -> l.startsWith("note ") && l.contains("-all"))
+                .anyMatch(l -> l.startsWith("check_spf -> REJECT 550 5.7.23 "));
+    }
 }
