@@ -73,14 +73,14 @@ public final class OutgoingSigner extends OutputStream {
             byte c = b[off++];
             headers.write(c);
             lineLength++;
+            if (c == '\n' && (lineLength == 1 || lineLength == 2 && previous == '\r')) {
+                endOfHeaders();   // the empty line (RFC 5322 section 2.1)
+            } else if (headers.size() > MessageReader.MAX_HEADER_BYTES) {
+                LOG.warn("{}: header section longer than {} bytes: not signed", writer.queueId(),
+                        MessageReader.MAX_HEADER_BYTES);
+                passOnUnsigned();
+            }
             if (c == '\n') {
-                if (lineLength == 1 || lineLength == 2 && previous == '\r') {
-                    endOfHeaders();   // the empty line (RFC 5322 section 2.1)
-                } else if (headers.size() > MessageReader.MAX_HEADER_BYTES) {
-                    LOG.warn("{}: header section longer than {} bytes: not signed", writer.queueId(),
-                            MessageReader.MAX_HEADER_BYTES);
-                    passOnUnsigned();
-                }
                 lineLength = 0;
             }
             previous = c;

@@ -119,6 +119,8 @@ class OutgoingSignerTest {
         }
         byte[] huge = bytes(big.append("\r\nbody\r\n").toString());
         assertThat(store(huge, 8192)).isEqualTo(huge);
+        byte[] oneLongLine = bytes("From: a@example.org\r\nX-Long: " + "y".repeat(2 << 20) + "\r\n\r\nbody\r\n");
+        assertThat(store(oneLongLine, 8192)).isEqualTo(oneLongLine);
     }
 
     @Test
