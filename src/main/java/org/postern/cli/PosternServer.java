@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,8 @@ import org.postern.config.ParameterSet;
 import org.postern.delivery.LmtpTransport;
 import org.postern.delivery.MaildirDelivery;
 import org.postern.delivery.VirtualTransport;
+import org.postern.dkim.DkimKeys;
+import org.postern.dkim.DkimSigner;
 import org.postern.dns.DnsResolver;
 import org.postern.log.MailLog;
 import org.postern.lookup.AddressSearch;
@@ -29,9 +32,12 @@ import org.postern.queue.Transport;
 import org.postern.server.AliasExpander;
 import org.postern.server.AuthThrottle;
 import org.postern.server.ClientLimits;
+import org.postern.server.OutgoingSigner;
 import org.postern.server.ServerContext;
 import org.postern.server.SmtpServer;
 import org.postern.server.StoreAuthenticator;
+import org.postern.store.DkimKey;
+import org.postern.store.DkimKeyStore;
 import org.postern.store.StoreException;
 import org.postern.tls.ServerTls;
 import org.postern.tls.TlsException;
@@ -92,7 +98,7 @@ public final class PosternServer implements AutoCloseable {
             ServerContext serverContext = new ServerContext(spool, tls(config, context.dataDirectory()), authenticator,
                     new AuthThrottle(main.integer("postern_sasl_failure_limit"), main.time("postern_sasl_failure_window"), clock),
                     new ClientLimits(main.integer("postern_connection_limit"), clock), dns, aliases,
-                    settings -> engines.get(settings.name()).newSession(), clock);
+                    settings -> engines.get(settings.name()).newSession(), signingKeys(context), clock);
 
             Path queueDirectory = Path.of(main.get("queue_directory"));
             LmtpTransport lmtp = new LmtpTransport(queueDirectory, main.get("lmtp_lhlo_name"),
@@ -122,6 +128,21 @@ public final class PosternServer implements AutoCloseable {
             }
             throw new StartException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The active keys of a From domain, read from the store for every signed message so that
+     * {@code postern dkim activate/retire} take effect without a restart.
+     */
+    private static OutgoingSigner.Keys signingKeys(Context context) throws ConfigException, StoreException {
+        DkimKeyStore store = new DkimKeyStore(context.database());
+        return domain -> {
+            List<DkimSigner.SigningKey> keys = new ArrayList<>();
+            for (DkimKey k : store.active(domain)) {
+                keys.add(new DkimSigner.SigningKey(k.domain(), k.selector(), DkimKeys.readPrivateKey(k.privateKeyPem())));
+            }
+            return keys;
+        };
     }
 
     /**

@@ -121,6 +121,10 @@ public final class Parameters {
                         + "Every failure is also delayed by smtpd_error_sleep_time.");
         time("postern_sasl_failure_window", "15m", 's',
                 "The window over which postern_sasl_failure_limit counts failed logins.");
+        p("postern_dkim_signing", BOOLEAN, "yes",
+                "Sign mail from SASL-authenticated clients with DKIM when the domain of its From: address has "
+                        + "active keys (postern dkim keygen/activate), one signature per key. Set "
+                        + "-o postern_dkim_signing=no on a listener to turn it off there.");
         time("postern_shutdown_timeout", "30s", 's',
                 "How long a stop waits for open SMTP sessions to finish before closing them.");
 

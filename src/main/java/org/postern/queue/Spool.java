@@ -92,8 +92,10 @@ public final class Spool implements Closeable {
     /** One log append waiting for the committer; {@code change == null} tells it to stop. */
     private record Op(ByteBuffer record, Path bodyFile, long bodyOffset, LogFormat.Change change,
                       CompletableFuture<Void> done) {
+        /** Body bytes to copy from {@code bodyFile}: those not already in the record itself. */
         long bodyLength() {
-            return record.getLong(12);
+            long inRecord = record.limit() - LogFormat.OVERHEAD - record.getInt(8);
+            return record.getLong(12) - inRecord;
         }
     }
 

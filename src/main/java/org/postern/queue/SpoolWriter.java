@@ -2,6 +2,7 @@ package org.postern.queue;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,7 @@ public final class SpoolWriter extends OutputStream {
     private int buffered;
     private OutputStream spill;
     private long size;
+    private byte[] head = new byte[0];
     private boolean finished;
 
     SpoolWriter(Spool spool, String queueId, Path spillPath, int memoryLimit) {
@@ -45,9 +47,9 @@ public final class SpoolWriter extends OutputStream {
         return queueId;
     }
 
-    /** Content bytes written so far (for message_size_limit checks). */
+    /** Content bytes written so far, prepended heads included. */
     public long size() {
-        return size;
+        return head.length + size;
     }
 
     @Override
@@ -80,6 +82,23 @@ public final class SpoolWriter extends OutputStream {
     }
 
     /**
+     * Puts {@code head} before all content written so far, for a header field that can only be
+     * computed once the whole content is in (a DKIM-Signature; see
+     * {@code org.postern.server.OutgoingSigner}). May be called more than once; each head goes
+     * on top of the previous ones. The content itself is not copied: the head is kept in
+     * memory and written into the spool record just before the content.
+     */
+    public void prepend(byte[] head) throws IOException {
+        if (finished) {
+            throw new IOException(queueId + ": message already committed or aborted");
+        }
+        byte[] joined = new byte[head.length + this.head.length];
+        System.arraycopy(head, 0, joined, 0, head.length);
+        System.arraycopy(this.head, 0, joined, head.length, this.head.length);
+        this.head = joined;
+    }
+
+    /**
      * Makes the message durable and visible: returns only after content and envelope are on
      * disk (fsync'd). The envelope's queue ID must be this writer's; its size is set to the
      * number of bytes written. Only after this returns may the server answer 250.
@@ -107,12 +126,20 @@ public final class SpoolWriter extends OutputStream {
             if (spill != null) {
                 spill.close();
             }
-            LogFormat.Added added = new LogFormat.Added(envelope.withSize(size), held);
-            int bodyCrc = (int) crc.getValue();
+            long total = head.length + size;
+            LogFormat.Added added = new LogFormat.Added(envelope.withSize(total), held);
+            int bodyCrc = (int) contentCrc();
             if (spill == null) {
-                spool.append(LogFormat.encode(added, buffer, buffered, size, bodyCrc), null, added);
+                byte[] body = buffer;
+                if (head.length > 0) {
+                    body = new byte[head.length + buffered];
+                    System.arraycopy(head, 0, body, 0, head.length);
+                    System.arraycopy(buffer, 0, body, head.length, buffered);
+                }
+                spool.append(LogFormat.encode(added, body, (int) total, total, bodyCrc), null, added);
             } else {
-                spool.append(LogFormat.encode(added, null, 0, size, bodyCrc), spillPath, added);
+                // The head travels in the record; the spool copies the spill file after it.
+                spool.append(LogFormat.encode(added, head, head.length, total, bodyCrc), spillPath, added);
             }
         } finally {
             buffer = null;
@@ -120,6 +147,30 @@ public final class SpoolWriter extends OutputStream {
                 Files.deleteIfExists(spillPath); // its bytes are in the log now, or not wanted
             }
         }
+    }
+
+    /**
+     * The CRC of head and content together. Without a head it was computed as the content came
+     * in; with one it is computed again from the start (a CRC cannot be extended at the front),
+     * reading a spill file back in 64 KiB steps so memory stays bounded.
+     */
+    private long contentCrc() throws IOException {
+        if (head.length == 0) {
+            return crc.getValue();
+        }
+        CRC32C all = new CRC32C();
+        all.update(head);
+        if (spill == null) {
+            all.update(buffer, 0, buffered);
+            return all.getValue();
+        }
+        try (InputStream in = Files.newInputStream(spillPath)) {
+            byte[] b = new byte[64 * 1024];
+            for (int n; (n = in.read(b)) > 0; ) {
+                all.update(b, 0, n);
+            }
+        }
+        return all.getValue();
     }
 
     /**

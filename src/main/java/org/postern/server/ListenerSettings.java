@@ -52,7 +52,8 @@ public record ListenerSettings(
         boolean brokenSaslClients,
         EhloKeywords.Discard discardEhloKeywords,
         boolean peernameLookup,
-        String recipientDelimiter) {
+        String recipientDelimiter,
+        boolean dkimSigning) {
 
     /** smtpd_tls_security_level; verify, secure and fingerprint act as encrypt (with a warning at start). */
     public enum TlsLevel { NONE, MAY, ENCRYPT }
@@ -107,7 +108,8 @@ public record ListenerSettings(
                 p.bool("broken_sasl_auth_clients"),
                 EhloKeywords.Discard.parse(p.get("smtpd_discard_ehlo_keywords")),
                 p.bool("smtpd_peername_lookup"),
-                p.get("recipient_delimiter"));
+                p.get("recipient_delimiter"),
+                p.bool("postern_dkim_signing"));
     }
 
     /** smtpd_tls_mandatory_protocols where TLS is required, else smtpd_tls_protocols (postconf(5)). */

@@ -13,6 +13,7 @@ import org.postern.tls.ServerTls;
  *
  * @param tls      null when no TLS is possible (then STARTTLS is not offered)
  * @param policies makes the policy of one session from its listener settings
+ * @param dkimKeys the active DKIM keys of a From domain, for signing submitted mail
  */
 public record ServerContext(
         Spool spool,
@@ -23,5 +24,6 @@ public record ServerContext(
         DnsResolver dns,
         AliasExpander aliases,
         Function<ListenerSettings, PolicySession> policies,
+        OutgoingSigner.Keys dkimKeys,
         Clock clock) {
 }

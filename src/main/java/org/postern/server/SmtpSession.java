@@ -112,6 +112,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
     private final List<RcptTo> recipients = new ArrayList<>();
     private int rcptAttempts;
     private SpoolWriter writer;
+    private OutputStream content;   // the writer, or an OutgoingSigner in front of it
     private boolean bdatStarted;
     private SmtpReply bdatFailure;
     private String instance;
@@ -848,8 +849,8 @@ public final class SmtpSession implements Runnable, SessionFacts {
         }
         send(Replies.START_DATA);
         out.flush();
-        writeReceivedHeader();
-        ContentResult result = dataReader.read(in, writer);
+        startContent();
+        ContentResult result = dataReader.read(in, content);
         if (result.status() == ContentResult.Status.DISCONNECTED) {
             LOG.info("lost connection after DATA ({} bytes) from {}", result.size(), clientNameAddress());
             throw new LostConnection("client disconnected during DATA");
@@ -893,7 +894,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 } else {
                     bdatStarted = true;
                     bdatReader.reset();
-                    writeReceivedHeader();
+                    startContent();
                 }
             }
         }
@@ -912,7 +913,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
             count("bdat", false);
             return error(failure);
         }
-        ContentResult result = bdatReader.readChunk(in, chunk.size(), writer);
+        ContentResult result = bdatReader.readChunk(in, chunk.size(), content);
         if (result.status() == ContentResult.Status.DISCONNECTED) {
             LOG.info("lost connection after BDAT ({} bytes) from {}", result.size(), clientNameAddress());
             throw new LostConnection("client disconnected during BDAT");
@@ -931,13 +932,26 @@ public final class SmtpSession implements Runnable, SessionFacts {
         return finishMessage(result, "bdat");
     }
 
+    /**
+     * Starts the content of a message: mail of a SASL-authenticated client (our own users) goes
+     * through DKIM signing when the listener allows it (postern_dkim_signing), everything else
+     * straight to the spool. Clients in mynetworks are not signed for: mynetworks lives in the
+     * policy engine and is not exposed to the session.
+     */
+    private void startContent() throws IOException {
+        content = settings.dkimSigning() && saslAuthenticated() && context.dkimKeys() != null
+                ? new OutgoingSigner(writer, context.dkimKeys(), Instant.now(context.clock()))
+                : writer;
+        writeReceivedHeader();
+    }
+
     private void writeReceivedHeader() throws IOException {
         // PREPEND actions go above our Received header, as Postfix's smtpd hands them to cleanup first.
         for (String header : actions.prepend()) {
-            writer.write((header + "\r\n").getBytes(StandardCharsets.UTF_8));
+            content.write((header + "\r\n").getBytes(StandardCharsets.UTF_8));
         }
         boolean single = recipients.size() == 1;
-        writer.write(ReceivedHeader.build(helo, clientName, clientAddress,
+        content.write(ReceivedHeader.build(helo, clientName, clientAddress,
                 settings.tlsReceivedHeader() ? tls : null,
                 settings.saslAuthenticatedHeader() && saslAuthenticated() ? saslUsername : null,
                 settings.myHostname(),
@@ -1001,6 +1015,16 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 },
                 mail.smtputf8(), actions.filter() == null ? Map.of() : Map.of("filter", actions.filter()));
         String id = writer.queueId();
+        if (content instanceof OutgoingSigner signer) {
+            try {
+                signer.finish();
+            } catch (IOException | IllegalStateException e) {
+                LOG.error("{}: DKIM signing failed: {}", id, e.getMessage());
+                abortTransaction();
+                count(name, false);
+                return error(SmtpReply.of(451, "4.3.0", "Error: DKIM signing failed"));
+            }
+        }
         boolean held = actions.hold() != null;
         try {
             writer.commit(envelope, held);
@@ -1426,6 +1450,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     private void clearTransaction() {
+        content = null;
         mail = null;
         recipients.clear();
         rcptAttempts = 0;

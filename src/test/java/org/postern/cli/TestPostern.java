@@ -13,6 +13,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.postern.log.MailLog;
 import org.postern.store.AccountStore;
+import org.postern.store.DkimKeyStore;
 import org.postern.store.password.PasswordSchemes;
 import org.postern.testing.TestDnsServer;
 
@@ -113,6 +114,11 @@ public final class TestPostern implements AutoCloseable {
 
     public AccountStore accounts() throws Exception {
         return context.accounts();
+    }
+
+    /** The DKIM keys in the server's store (the server reads them for every signed message). */
+    public DkimKeyStore dkimKeys() throws Exception {
+        return new DkimKeyStore(context.database());
     }
 
     public PosternServer server() {

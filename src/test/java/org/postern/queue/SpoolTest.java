@@ -78,6 +78,36 @@ class SpoolTest {
     }
 
     @Test
+    void prependedHeadGoesOnTopInMemoryAndSpilled() throws IOException {
+        byte[] small = content(5, 1000);
+        byte[] large = content(6, 3 * 1024 * 1024); // beyond the in-memory limit: spilled
+        Map<String, byte[]> expected = new java.util.HashMap<>();
+        try (Spool spool = Spool.open(dir)) {
+            for (byte[] body : List.of(small, large)) {
+                try (SpoolWriter w = spool.newMessage()) {
+                    w.write(body);
+                    w.prepend("B: 2\r\n".getBytes(StandardCharsets.US_ASCII));
+                    w.prepend("A: 1\r\n".getBytes(StandardCharsets.US_ASCII));
+                    w.commit(envelope(w.queueId(), "r@example.net"));
+                    byte[] all = new byte[body.length + 12];
+                    System.arraycopy("A: 1\r\nB: 2\r\n".getBytes(StandardCharsets.US_ASCII), 0, all, 0, 12);
+                    System.arraycopy(body, 0, all, 12, body.length);
+                    expected.put(w.queueId(), all);
+                    assertThat(spool.get(w.queueId()).orElseThrow().envelope().size()).isEqualTo(all.length);
+                }
+            }
+            for (var e : expected.entrySet()) {
+                assertThat(read(spool, e.getKey())).isEqualTo(e.getValue());
+            }
+        }
+        try (Spool spool = Spool.open(dir)) { // the CRCs are checked when the log is read again
+            for (var e : expected.entrySet()) {
+                assertThat(read(spool, e.getKey())).isEqualTo(e.getValue());
+            }
+        }
+    }
+
+    @Test
     void queueIdsAreUniqueAndIncreasing() throws IOException {
         try (Spool spool = Spool.open(dir)) {
             List<String> ids = new ArrayList<>();
