@@ -709,6 +709,19 @@ public final class PolicySession {
         note("warning: " + text);
     }
 
+    /**
+     * True if the client is in this listener's {@code mynetworks} (what permit_mynetworks tests).
+     * A lookup failure counts as not in mynetworks. The server uses it to sign mail from trusted
+     * networks with DKIM.
+     */
+    public boolean clientInMynetworks(SessionFacts facts) {
+        try {
+            return e.mynetworks.matches(facts.clientAddress(), facts.clientName());
+        } catch (LookupException ex) {
+            return false;
+        }
+    }
+
     /** Section 1.8 log line. */
     void logLine(String verb, String text) {
         StringBuilder sb = new StringBuilder(160);

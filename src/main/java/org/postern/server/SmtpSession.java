@@ -110,7 +110,6 @@ public final class SmtpSession implements Runnable, SessionFacts {
     // The MAIL transaction.
     private MailFrom mail;
     private final List<RcptTo> recipients = new ArrayList<>();
-    private int rcptAttempts;
     private SpoolWriter writer;
     private OutputStream content;   // the writer, or an OutgoingSigner in front of it
     private boolean bdatStarted;
@@ -794,7 +793,6 @@ public final class SmtpSession implements Runnable, SessionFacts {
             count("rcpt", false);
             return error(e.reply());
         }
-        rcptAttempts++;
         if (settings.recipientLimit() > 0 && recipients.size() >= settings.recipientLimit()) {
             count("rcpt", false);
             return error(Replies.TOO_MANY_RECIPIENTS);
@@ -933,13 +931,13 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     /**
-     * Starts the content of a message: mail of a SASL-authenticated client (our own users) goes
-     * through DKIM signing when the listener allows it (postern_dkim_signing), everything else
-     * straight to the spool. Clients in mynetworks are not signed for: mynetworks lives in the
-     * policy engine and is not exposed to the session.
+     * Starts the content of a message: mail of our own users (SASL-authenticated, or clients in
+     * mynetworks) goes through DKIM signing when the listener allows it (postern_dkim_signing),
+     * everything else straight to the spool.
      */
     private void startContent() throws IOException {
-        content = settings.dkimSigning() && saslAuthenticated() && context.dkimKeys() != null
+        content = settings.dkimSigning() && context.dkimKeys() != null
+                && (saslAuthenticated() || policy.clientInMynetworks(this))
                 ? new OutgoingSigner(writer, context.dkimKeys(), Instant.now(context.clock()))
                 : writer;
         writeReceivedHeader();
@@ -1453,7 +1451,6 @@ public final class SmtpSession implements Runnable, SessionFacts {
         content = null;
         mail = null;
         recipients.clear();
-        rcptAttempts = 0;
         currentRecipient = null;
         bdatStarted = false;
         bdatFailure = null;

@@ -148,4 +148,21 @@ class DkimSigningEndToEndTest {
             assertThat(text).doesNotContainIgnoringCase("DKIM-Signature");
         }
     }
+
+    @Test
+    void mailFromMynetworksIsSigned() throws Exception {
+        // TestPostern's mynetworks is 192.0.2.0/24; XCLIENT makes this session come from there.
+        try (org.postern.testing.RawSmtpClient c = org.postern.testing.RawSmtpClient.connect(postern.smtpPort())) {
+            assertThat(c.reply()).startsWith("220 ");
+            assertThat(c.command("XCLIENT ADDR=192.0.2.5 NAME=[UNAVAILABLE]")).startsWith("220 ");
+            assertThat(c.command("EHLO office.example.test")).startsWith("250");
+            assertThat(c.command("MAIL FROM:<alice@example.test>")).startsWith("250");
+            assertThat(c.command("RCPT TO:<bob@example.test>")).startsWith("250");
+            assertThat(c.command("DATA")).startsWith("354");
+            assertThat(c.command("From: alice@example.test\r\nTo: bob@example.test\r\nSubject: from-office\r\n\r\nhi\r\n."))
+                    .startsWith("250 2.0.0 Ok: queued as ");
+        }
+        byte[] sent = asSent(postern.awaitMessage("bob@example.test", "Subject: from-office"));
+        assertThat(posternVerify(sent).result()).isEqualTo(DkimResult.PASS);
+    }
 }
