@@ -1,7 +1,11 @@
 package org.postern.store;
 
+import static org.postern.store.Sql.count;
+import static org.postern.store.Sql.exists;
+import static org.postern.store.Sql.query;
+import static org.postern.store.Sql.update;
+
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -412,97 +416,14 @@ public final class AccountStore implements AccountLookups {
         return clock.instant().getEpochSecond();
     }
 
-    // ---- JDBC plumbing ----
+    // ---- JDBC plumbing (Sql) ----
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException, StoreException;
+    private <T> T read(String what, Sql.Work<T> work) throws StoreException {
+        return Sql.read(database, what, work);
     }
 
-    @FunctionalInterface
-    private interface Row<T> {
-        T map(ResultSet r) throws SQLException;
-    }
-
-    private <T> T read(String what, Work<T> work) throws StoreException {
-        try (Connection c = database.dataSource().getConnection()) {
-            return work.run(c);
-        } catch (SQLException e) {
-            throw failed(what, e);
-        }
-    }
-
-    private <T> T write(String what, Work<T> work) throws StoreException {
-        try (Connection c = database.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | StoreException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw failed(what, e);
-        }
-    }
-
-    private static StoreException failed(String what, SQLException e) {
-        return new StoreException("cannot " + what + ": database error: " + e.getMessage(), e);
-    }
-
-    private static <T> List<T> query(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
-        try (PreparedStatement s = prepare(c, sql, params); ResultSet r = s.executeQuery()) {
-            List<T> out = new ArrayList<>();
-            while (r.next()) {
-                out.add(row.map(r));
-            }
-            return out;
-        }
-    }
-
-    private static int update(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement s = prepare(c, sql, params)) {
-            return s.executeUpdate();
-        }
-    }
-
-    private static boolean exists(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement s = prepare(c, sql, params); ResultSet r = s.executeQuery()) {
-            return r.next();
-        }
-    }
-
-    private static long count(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement s = prepare(c, sql, params); ResultSet r = s.executeQuery()) {
-            r.next();
-            return r.getLong(1);
-        }
-    }
-
-    private static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {
-        PreparedStatement s = c.prepareStatement(sql);
-        try {
-            for (int i = 0; i < params.length; i++) {
-                switch (params[i]) {
-                    case String v -> s.setString(i + 1, v);
-                    case Long v -> s.setLong(i + 1, v);
-                    case Boolean v -> s.setBoolean(i + 1, v);
-                    default -> throw new IllegalArgumentException("unsupported parameter type " + params[i].getClass());
-                }
-            }
-            return s;
-        } catch (SQLException | RuntimeException e) {
-            s.close();
-            throw e;
-        }
+    private <T> T write(String what, Sql.Work<T> work) throws StoreException {
+        return Sql.write(database, what, work);
     }
 
     private static <T> Optional<T> first(List<T> rows) {

@@ -1,12 +1,12 @@
 package org.postern.store;
 
+import static org.postern.store.Sql.exists;
+import static org.postern.store.Sql.update;
+
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -122,76 +122,18 @@ public final class DkimKeyStore {
         return s;
     }
 
-    // ---- JDBC plumbing ----
+    // ---- JDBC plumbing (Sql) ----
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException, StoreException;
+    private <T> T read(String what, Sql.Work<T> work) throws StoreException {
+        return Sql.read(database, what, work);
     }
 
-    private <T> T read(String what, Work<T> work) throws StoreException {
-        try (Connection c = database.dataSource().getConnection()) {
-            return work.run(c);
-        } catch (SQLException e) {
-            throw new StoreException("cannot " + what + ": database error: " + e.getMessage(), e);
-        }
-    }
-
-    private <T> T write(String what, Work<T> work) throws StoreException {
-        try (Connection c = database.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | StoreException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new StoreException("cannot " + what + ": database error: " + e.getMessage(), e);
-        }
+    private <T> T write(String what, Sql.Work<T> work) throws StoreException {
+        return Sql.write(database, what, work);
     }
 
     private static List<DkimKey> query(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement s = prepare(c, sql, params); ResultSet r = s.executeQuery()) {
-            List<DkimKey> out = new ArrayList<>();
-            while (r.next()) {
-                out.add(new DkimKey(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
-                        r.getString(6), Instant.ofEpochSecond(r.getLong(7))));
-            }
-            return out;
-        }
-    }
-
-    private static int update(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement s = prepare(c, sql, params)) {
-            return s.executeUpdate();
-        }
-    }
-
-    private static boolean exists(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement s = prepare(c, sql, params); ResultSet r = s.executeQuery()) {
-            return r.next();
-        }
-    }
-
-    private static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {
-        PreparedStatement s = c.prepareStatement(sql);
-        try {
-            for (int i = 0; i < params.length; i++) {
-                switch (params[i]) {
-                    case String v -> s.setString(i + 1, v);
-                    case Long v -> s.setLong(i + 1, v);
-                    default -> throw new IllegalArgumentException("unsupported parameter type " + params[i].getClass());
-                }
-            }
-            return s;
-        } catch (SQLException | RuntimeException e) {
-            s.close();
-            throw e;
-        }
+        return Sql.query(c, sql, r -> new DkimKey(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                r.getString(5), r.getString(6), Instant.ofEpochSecond(r.getLong(7))), params);
     }
 }
