@@ -52,6 +52,22 @@ public final class PostfixLists {
     }
 
     /** True for a {@code type:table} lookup table reference such as {@code hash:/etc/postfix/access}. */
+    /**
+     * The items of a {@code /file} entry in a list parameter (such as {@code mynetworks} or
+     * {@code relay_domains}): its lines split like the parameter, blank lines and {@code #}
+     * comment lines skipped.
+     */
+    public static List<String> fileItems(java.nio.file.Path file) throws java.io.IOException {
+        List<String> items = new java.util.ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(file)) {
+            String l = line.strip();
+            if (!l.isEmpty() && !l.startsWith("#")) {
+                items.addAll(split(l));
+            }
+        }
+        return items;
+    }
+
     public static boolean isTable(String item) {
         int colon = item.indexOf(':');
         if (colon <= 0) {

@@ -1,7 +1,6 @@
 package org.postern.policy;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,13 +47,7 @@ final class DomainList {
             if (s.startsWith("/")) {
                 Path file = Path.of(s);
                 try {
-                    List<String> words = new ArrayList<>();
-                    for (String line : Files.readAllLines(file)) {
-                        String l = line.strip();
-                        if (!l.isEmpty() && !l.startsWith("#")) {
-                            words.addAll(PostfixLists.split(l));
-                        }
-                    }
+                    List<String> words = PostfixLists.fileItems(file);
                     add(entries, words, tables);
                 } catch (IOException e) {
                     throw new TableConfigException(s + ": cannot read: " + e.getMessage());

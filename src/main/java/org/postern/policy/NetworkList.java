@@ -1,7 +1,6 @@
 package org.postern.policy;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,13 +57,7 @@ public final class NetworkList {
             if (s.startsWith("/")) {
                 Path file = Path.of(s);
                 try {
-                    List<String> lines = new ArrayList<>();
-                    for (String line : Files.readAllLines(file)) {
-                        String l = line.strip();
-                        if (!l.isEmpty() && !l.startsWith("#")) {
-                            lines.addAll(PostfixLists.split(l));
-                        }
-                    }
+                    List<String> lines = PostfixLists.fileItems(file);
                     add(entries, lines, tables);
                 } catch (IOException e) {
                     throw new TableConfigException(s + ": cannot read: " + e.getMessage());
