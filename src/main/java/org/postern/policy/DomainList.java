@@ -1,7 +1,5 @@
 package org.postern.policy;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,29 +33,10 @@ final class DomainList {
     static DomainList parse(String value, LookupTables tables, boolean parentMatches)
             throws TableConfigException {
         List<Entry> entries = new ArrayList<>();
-        add(entries, PostfixLists.split(value), tables);
+        ListItems.walk(value, (negate, s) -> entries.add(PostfixLists.isTable(s)
+                ? new Entry(negate, null, tables.open(s))
+                : new Entry(negate, s.toLowerCase(Locale.ROOT), null)));
         return new DomainList(entries, parentMatches);
-    }
-
-    private static void add(List<Entry> entries, List<String> items, LookupTables tables)
-            throws TableConfigException {
-        for (String item : items) {
-            boolean negate = item.startsWith("!");
-            String s = negate ? item.substring(1) : item;
-            if (s.startsWith("/")) {
-                Path file = Path.of(s);
-                try {
-                    List<String> words = PostfixLists.fileItems(file);
-                    add(entries, words, tables);
-                } catch (IOException e) {
-                    throw new TableConfigException(s + ": cannot read: " + e.getMessage());
-                }
-            } else if (PostfixLists.isTable(s)) {
-                entries.add(new Entry(negate, null, tables.open(s)));
-            } else {
-                entries.add(new Entry(negate, s.toLowerCase(Locale.ROOT), null));
-            }
-        }
     }
 
     boolean isEmpty() {

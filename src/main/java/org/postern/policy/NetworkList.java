@@ -1,7 +1,5 @@
 package org.postern.policy;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -45,34 +43,15 @@ public final class NetworkList {
     public static NetworkList parse(String value, LookupTables tables, boolean parentMatches)
             throws TableConfigException {
         List<Entry> entries = new ArrayList<>();
-        add(entries, PostfixLists.split(value), tables);
-        return new NetworkList(entries, parentMatches);
-    }
-
-    private static void add(List<Entry> entries, List<String> items, LookupTables tables)
-            throws TableConfigException {
-        for (String item : items) {
-            boolean negate = item.startsWith("!");
-            String s = negate ? item.substring(1) : item;
-            if (s.startsWith("/")) {
-                Path file = Path.of(s);
-                try {
-                    List<String> lines = PostfixLists.fileItems(file);
-                    add(entries, lines, tables);
-                } catch (IOException e) {
-                    throw new TableConfigException(s + ": cannot read: " + e.getMessage());
-                }
-            } else if (PostfixLists.isTable(s)) {
+        ListItems.walk(value, (negate, s) -> {
+            if (PostfixLists.isTable(s)) {
                 entries.add(new Table(negate, tables.open(s)));
             } else {
                 IpNet net = IpNet.parse(s);
-                if (net != null) {
-                    entries.add(new Net(negate, net));
-                } else {
-                    entries.add(new Name(negate, s.toLowerCase(Locale.ROOT)));
-                }
+                entries.add(net != null ? new Net(negate, net) : new Name(negate, s.toLowerCase(Locale.ROOT)));
             }
-        }
+        });
+        return new NetworkList(entries, parentMatches);
     }
 
     /**
