@@ -43,6 +43,7 @@ class DmarcTest {
         assertThat(v.disposition()).isEqualTo(DmarcPolicy.REJECT);
         assertThat(v.spfAligned()).isFalse();
         assertThat(v.dkimAligned()).isFalse();
+        assertThat(v.trace()).contains("spf: pass for attacker.example, not aligned (different organizational domain)");
     }
 
     @Test
