@@ -77,7 +77,8 @@ final class DnsCommand {
         "Print the DNS records DOMAIN should publish, as zone-file lines: MX pointing at myhostname, SPF",
         "authorising this server (ip4:/ip6: of --server-ip, else mx), the DKIM keys of the domain that are",
         "active or pending (from the store), and DMARC p=reject with reports to postmaster@DOMAIN. With",
-        "--server-ip also myhostname's A/AAAA records and the PTR record the address's owner must set.",
+        "--server-ip also myhostname's A/AAAA records, and (commented out) the PTR record the address's owner",
+        "must set.",
         "With --no-mail: null MX, v=spf1 -all and DMARC p=reject. Paste the lines into your zone."})
     static final class Records extends DomainOptions {
         @Override
@@ -102,7 +103,9 @@ final class DnsCommand {
                 if (!r.comment().isEmpty()) {
                     out().println("; " + r.comment());
                 }
-                out().println(r.zoneLine());
+                // A PTR record lives in the address owner's reverse zone: shown, but commented
+                // out so that the output can be pasted into the domain's zone as it is.
+                out().println(r.type().equals("PTR") ? "; " + r.zoneLine() : r.zoneLine());
             }
             return 0;
         }

@@ -44,7 +44,7 @@ public final class DomainRecords {
         }
         for (InetAddress ip : serverIps) {
             out.add(ZoneRecord.plain(ReverseMap.fromAddress(ip).toString(), "PTR", host,
-                    "reverse DNS of " + ip.getHostAddress() + ": set by whoever owns the address (your hosting provider), not in your zone"));
+                    "reverse DNS of " + ip.getHostAddress() + ": not for your zone; ask whoever owns the address (your hosting provider) to set it"));
         }
         out.add(ZoneRecord.txt(d, spfRecord(serverIps), "SPF (RFC 7208): only this server sends mail for " + bare(domain)));
         for (DkimKey key : keys) {
