@@ -33,8 +33,8 @@ final class DnsCommand {
         String domain;
 
         @Option(names = "--server-ip", paramLabel = "IP",
-                description = "This server's public IPv4 or IPv6 address (repeatable). Default: the addresses of myhostname"
-                        + " (check); none (records: SPF then uses mx).")
+                description = "This server's public IPv4 or IPv6 address (repeatable). check: default the addresses of"
+                        + " myhostname. records: without it, SPF uses mx.")
         List<String> serverIps = new ArrayList<>();
 
         @Option(names = "--no-mail", description = "The domain sends and receives no mail: null MX (RFC 7505),"
@@ -74,12 +74,12 @@ final class DnsCommand {
     }
 
     @Command(name = "records", description = {
-        "Print the DNS records DOMAIN should publish, as zone-file lines: MX pointing at myhostname, SPF",
-        "authorising this server (ip4:/ip6: of --server-ip, else mx), the DKIM keys of the domain that are",
-        "active or pending (from the store), and DMARC p=reject with reports to postmaster@DOMAIN. With",
-        "--server-ip also myhostname's A/AAAA records, and (commented out) the PTR record the address's owner",
-        "must set.",
-        "With --no-mail: null MX, v=spf1 -all and DMARC p=reject. Paste the lines into your zone."})
+        "Print the DNS records DOMAIN should publish, as zone-file lines.",
+        "MX pointing at myhostname; SPF authorising this server (ip4:/ip6: of --server-ip, else mx); the",
+        "DKIM keys of the domain that are active or pending in the store; DMARC p=reject with reports to",
+        "postmaster@DOMAIN. With --server-ip also myhostname's A/AAAA records, and (commented out) the PTR",
+        "record the address's owner must set. With --no-mail: null MX, v=spf1 -all and DMARC p=reject.",
+        "Names are absolute: paste the lines into the zone. See docs/dns.md."})
     static final class Records extends DomainOptions {
         @Override
         protected int run(Context context) throws Exception {
@@ -125,13 +125,15 @@ final class DnsCommand {
     }
 
     @Command(name = "check", description = {
-        "Look up DOMAIN's records and report each as ok, warning or error, with the fix: MX points to this",
-        "server; the server's reverse DNS (PTR) names myhostname and that name resolves back (FCrDNS); one",
-        "SPF record that parses, needs at most 10 DNS lookups and authorises the server; every active DKIM",
-        "key is published with the stored public key; one DMARC record with a valid p=. A temporary DNS",
-        "failure is reported as such (an error: nothing could be verified). The server's addresses are",
-        "--server-ip, else those of myhostname. DNS servers: --dns-server, else dns_servers of main.cf.",
-        "Exit status: 0 when there is no error (warnings allowed), 1 when there is an error."})
+        "Look up DOMAIN's DNS records and report each as ok, warning or error, with the fix.",
+        "Checks: MX points to this server; the server's reverse DNS (PTR) names myhostname and that name",
+        "resolves back (FCrDNS); one SPF record that parses, needs at most 10 DNS lookups and authorises",
+        "the server; every active DKIM key is published with the stored public key; one DMARC record with",
+        "a valid p=. A temporary DNS failure is reported as such (an error: nothing could be verified).",
+        "The server's addresses are --server-ip, else those of myhostname. DNS servers: --dns-server,",
+        "else dns_servers of main.cf, else the system resolver. See docs/dns.md.",
+        "Exit status: 0 when there is no error (warnings allowed), 1 when there is an error, 2 for bad",
+        "arguments."})
     static final class Check extends DomainOptions {
         @Option(names = "--dns-server", paramLabel = "HOST:PORT",
                 description = "DNS server to ask (repeatable), e.g. 127.0.0.1:5353. Default: dns_servers, else the system resolver.")
