@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.postern.dkim.DkimAlgorithm;
 import org.postern.dkim.DkimSyntaxException;
 import org.postern.dkim.KeyRecord;
 import org.postern.dns.DnsResolver;
@@ -284,7 +285,7 @@ public final class DomainCheck {
     private Finding dkimKey(DkimKey key) {
         String name = DomainRecords.dkimName(key);
         ZoneRecord expected = DomainRecords.dkimRecord(key);
-        String publish = "publish " + expected.zoneLine().replace("\n", " ");
+        String publish = "publish " + expected.zoneLine().replaceAll("\\s*\n\\s*", " ");
         DnsResult<String> txt = dns.txt(name);
         if (txt.tempfail()) {
             return Finding.temporary("dkim", "TXT lookup of " + name, txt.detail());
@@ -303,7 +304,7 @@ public final class DomainCheck {
         } catch (DkimSyntaxException e) {
             return Finding.error("dkim", "key record at " + name + " does not parse: " + e.getMessage(), publish);
         }
-        String keyType = key.algorithm().substring(0, key.algorithm().indexOf('-'));
+        String keyType = DkimAlgorithm.fromTag(key.algorithm()).keyType();
         if (published.revoked()) {
             return Finding.error("dkim", "key record at " + name + " has an empty p= (revoked, RFC 6376 section 3.6.1)",
                     publish);

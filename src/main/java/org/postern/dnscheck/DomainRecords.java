@@ -8,7 +8,6 @@ import java.util.Locale;
 import org.postern.dkim.DkimAlgorithm;
 import org.postern.dkim.DkimKeys;
 import org.postern.store.DkimKey;
-import org.xbill.DNS.ReverseMap;
 
 /**
  * The DNS records a domain on this server should publish. For a domain that sends and
@@ -43,7 +42,7 @@ public final class DomainRecords {
                     "this server's address (the MX target needs A/AAAA records, not a CNAME: RFC 2181 section 10.3)"));
         }
         for (InetAddress ip : serverIps) {
-            out.add(ZoneRecord.plain(ReverseMap.fromAddress(ip).toString(), "PTR", host,
+            out.add(ZoneRecord.plain(reverseName(ip), "PTR", host,
                     "reverse DNS of " + ip.getHostAddress() + ": not for your zone; ask whoever owns the address (your hosting provider) to set it"));
         }
         out.add(ZoneRecord.txt(d, spfRecord(serverIps), "SPF (RFC 7208): only this server sends mail for " + bare(domain)));
@@ -108,6 +107,24 @@ public final class DomainRecords {
     /** {@code selector._domainkey.domain} (RFC 6376 section 3.6.2.1). */
     static String dkimName(DkimKey key) {
         return key.selector() + "._domainkey." + key.domain();
+    }
+
+    /**
+     * The PTR owner name of an address: the octets reversed under in-addr.arpa (RFC 1035
+     * section 3.5), or the 32 nibbles reversed under ip6.arpa (RFC 3596 section 2.5).
+     */
+    static String reverseName(InetAddress ip) {
+        byte[] b = ip.getAddress();
+        StringBuilder sb = new StringBuilder();
+        for (int i = b.length - 1; i >= 0; i--) {
+            int v = b[i] & 0xFF;
+            if (b.length == 4) {
+                sb.append(v).append('.');
+            } else {
+                sb.append(Character.forDigit(v & 0xF, 16)).append('.').append(Character.forDigit(v >> 4, 16)).append('.');
+            }
+        }
+        return sb.append(b.length == 4 ? "in-addr.arpa." : "ip6.arpa.").toString();
     }
 
     static String absolute(String name) {

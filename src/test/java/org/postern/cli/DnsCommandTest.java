@@ -285,7 +285,7 @@ class DnsCommandTest {
         CliTest.Result r = check();
         assertThat(r.exit()).isEqualTo(1);
         assertThat(lines(r, "dkim")).contains("error    dkim    active key rsa1 is not published at rsa1._domainkey.example.org")
-                .contains("fix: publish rsa1._domainkey.example.org. IN TXT (     \"v=DKIM1; k=rsa; p=" + rsa.publicKey().substring(0, 200))
+                .contains("fix: publish rsa1._domainkey.example.org. IN TXT ( \"v=DKIM1; k=rsa; p=" + rsa.publicKey().substring(0, 200))
                 .contains("ok       dkim    key ed1");
     }
 
