@@ -31,6 +31,7 @@ import picocli.CommandLine.ScopeType;
             DkimCommand.class,
             SpfCommand.class,
             DmarcCommand.class,
+            DnsCommand.class,
             CommandLine.HelpCommand.class,
         },
         footer = {"", "See docs/cli.md for every command, docs/parameters.md for every main.cf parameter."})
