@@ -20,6 +20,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLSocket;
+import org.postern.dkim.DkimVerification;
+import org.postern.dkim.DkimVerifier;
+import org.postern.dkim.HeaderField;
 import org.postern.dns.DnsResolver;
 import org.postern.dns.DnsResult;
 import org.postern.dns.DnsStatus;
@@ -111,7 +114,10 @@ public final class SmtpSession implements Runnable, SessionFacts {
     private MailFrom mail;
     private final List<RcptTo> recipients = new ArrayList<>();
     private SpoolWriter writer;
-    private OutputStream content;   // the writer, or an OutgoingSigner in front of it
+    private OutputStream content;   // where the client's content goes: the inbound filter
+    private OutgoingSigner signer;  // between the filter and the writer for our users' mail, else null
+    private InboundFilter inbound;
+    private InboundFilter.Result message;   // known at the end of the content
     private boolean bdatStarted;
     private SmtpReply bdatFailure;
     private String instance;
@@ -128,6 +134,16 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     // ---- Facts for the policy engine and the Received header ----------------------------------------
+
+    @Override
+    public List<HeaderField> messageHeaders() {
+        return message == null ? null : message.headers();
+    }
+
+    @Override
+    public DkimVerification dkimVerification() {
+        return message == null ? null : message.dkim();
+    }
 
     public String clientAddress() {
         return clientAddress;
@@ -931,25 +947,46 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     /**
-     * Starts the content of a message: mail of our own users (SASL-authenticated, or clients in
-     * mynetworks) goes through DKIM signing when the listener allows it (postern_dkim_signing),
-     * everything else straight to the spool.
+     * Starts the content of a message. The client's bytes pass the inbound filter (DKIM
+     * verification, forged Authentication-Results removed), then, for mail of our own users
+     * (SASL-authenticated, or clients in mynetworks) when the listener allows it
+     * (postern_dkim_signing), DKIM signing, then the spool. Our own users' mail is signed, not
+     * verified.
      */
     private void startContent() throws IOException {
-        content = settings.dkimSigning() && context.dkimKeys() != null
-                && (saslAuthenticated() || policy.clientInMynetworks(this))
+        boolean ours = saslAuthenticated() || policy.clientInMynetworks(this);
+        signer = settings.dkimSigning() && context.dkimKeys() != null && ours
                 ? new OutgoingSigner(writer, context.dkimKeys(), Instant.now(context.clock()))
-                : writer;
-        writeReceivedHeader();
+                : null;
+        OutputStream next = signer != null ? signer : writer;
+        writeReceivedHeader(next);
+        DkimVerifier verifier = ours || context.dns() == null ? null : new DkimVerifier(context.dns()::txt, context.clock());
+        inbound = new InboundFilter(next, writer.queueId(), verifier, this::forgedAuthenticationResults);
+        content = inbound;
     }
 
-    private void writeReceivedHeader() throws IOException {
+    /**
+     * An Authentication-Results field with our authserv-id (myhostname) from the client: it
+     * cannot be ours, since we add ours after the content (RFC 8601 section 5).
+     */
+    private boolean forgedAuthenticationResults(HeaderField field) {
+        return field.is("Authentication-Results")
+                && settings.myHostname().equalsIgnoreCase(authservId(field.value()));
+    }
+
+    // TODO replaced by the authres parser
+    private static String authservId(String value) {
+        int semi = value.indexOf(';');
+        return (semi < 0 ? value : value.substring(0, semi)).replaceAll("\\([^()]*\\)", " ").trim().split("\\s+")[0];
+    }
+
+    private void writeReceivedHeader(OutputStream next) throws IOException {
         // PREPEND actions go above our Received header, as Postfix's smtpd hands them to cleanup first.
         for (String header : actions.prepend()) {
-            content.write((header + "\r\n").getBytes(StandardCharsets.UTF_8));
+            next.write((header + "\r\n").getBytes(StandardCharsets.UTF_8));
         }
         boolean single = recipients.size() == 1;
-        content.write(ReceivedHeader.build(helo, clientName, clientAddress,
+        next.write(ReceivedHeader.build(helo, clientName, clientAddress,
                 settings.tlsReceivedHeader() ? tls : null,
                 settings.saslAuthenticatedHeader() && saslAuthenticated() ? saslUsername : null,
                 settings.myHostname(),
@@ -979,6 +1016,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
             count(name, false);
             return error(failure);
         }
+        message = inbound.finish();
         Decision verdict = policy.endOfData(this);
         log(verdict);
         actions = verdict.actions();
@@ -1013,7 +1051,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 },
                 mail.smtputf8(), actions.filter() == null ? Map.of() : Map.of("filter", actions.filter()));
         String id = writer.queueId();
-        if (content instanceof OutgoingSigner signer) {
+        if (signer != null) {
             try {
                 signer.finish();
             } catch (IOException | IllegalStateException e) {
@@ -1449,6 +1487,9 @@ public final class SmtpSession implements Runnable, SessionFacts {
 
     private void clearTransaction() {
         content = null;
+        signer = null;
+        inbound = null;
+        message = null;
         mail = null;
         recipients.clear();
         currentRecipient = null;
