@@ -354,6 +354,17 @@ public final class Parameters {
                         + "its result is fail, as policyd-spf's HELO_reject = Fail. With no, only the MAIL FROM "
                         + "identity is checked (for the null sender that is postmaster@HELO).");
 
+        // --- DMARC (check_dmarc; docs/dmarc.md) ---
+        choice("dmarc_quarantine_action", "hold", List.of("hold", "junk", "accept"),
+                "What check_dmarc does with a message whose author domain's DMARC policy is quarantine "
+                        + "(RFC 9989): hold keeps it in the queue on hold (as Postfix does for OpenDMARC), junk "
+                        + "delivers it with an X-Spam-Flag: YES header for the mailbox to file as junk, accept "
+                        + "delivers it (the Authentication-Results header records dmarc=fail).");
+        choice("dmarc_tempfail_action", "defer_if_permit", List.of("defer_if_permit", "defer", "dunno"),
+                "What check_dmarc does when DNS fails temporarily (DMARC temperror): defer_if_permit replies "
+                        + "450 4.7.1 unless a later restriction rejects, defer replies 450 4.7.1 at once, dunno "
+                        + "accepts.");
+
         // --- Queue (QSHAPE_README, postconf(5)) ---
         time("queue_run_delay", "300s", 's', "How often the deferred queue is scanned.");
         time("minimal_backoff_time", "300s", 's', "Minimal time between delivery attempts of a deferred message.");
