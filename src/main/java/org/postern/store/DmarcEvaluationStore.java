@@ -1,8 +1,8 @@
 package org.postern.store;
 
 import static org.postern.store.Sql.query;
-import static org.postern.store.Sql.update;
 
+import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.util.List;
 
@@ -23,12 +23,26 @@ public final class DmarcEvaluationStore {
         if (evaluations.isEmpty()) {
             return;
         }
+        // One JDBC batch: a single round trip to PostgreSQL for the lot.
         Sql.write(database, "record " + evaluations.size() + " DMARC evaluations", c -> {
-            for (DmarcEvaluation e : evaluations) {
-                update(c, "INSERT INTO dmarc_evaluations (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        e.evaluated().getEpochSecond(), e.queueId(), e.sourceIp(), e.headerFrom(), e.policyDomain(),
-                        e.envelopeFrom(), e.spfResult(), e.spfAligned(), e.dkimResults(), e.dkimAligned(),
-                        e.dmarcResult(), e.disposition());
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO dmarc_evaluations (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (DmarcEvaluation e : evaluations) {
+                    s.setLong(1, e.evaluated().getEpochSecond());
+                    s.setString(2, e.queueId());
+                    s.setString(3, e.sourceIp());
+                    s.setString(4, e.headerFrom());
+                    s.setString(5, e.policyDomain());
+                    s.setString(6, e.envelopeFrom());
+                    s.setString(7, e.spfResult());
+                    s.setBoolean(8, e.spfAligned());
+                    s.setString(9, e.dkimResults());
+                    s.setBoolean(10, e.dkimAligned());
+                    s.setString(11, e.dmarcResult());
+                    s.setString(12, e.disposition());
+                    s.addBatch();
+                }
+                s.executeBatch();
             }
             return null;
         });

@@ -46,4 +46,14 @@ abstract class DmarcEvaluationStoreContract {
         assertThat(store.list("example.org", T0.plusSeconds(1), T0.plusSeconds(7200))).containsExactly(late);
         assertThat(store.list("nobody.example", T0, T0.plusSeconds(7200))).isEmpty();
     }
+
+    @Test
+    void theWriterStoresInTheBackgroundAndEverythingOnClose() throws StoreException {
+        try (DmarcEvaluationWriter writer = new DmarcEvaluationWriter(store)) {
+            for (int i = 0; i < 1200; i++) {
+                writer.accept(evaluation(T0.plusSeconds(i), "example.org", "pass"));
+            }
+        }
+        assertThat(store.list("example.org", T0, T0.plusSeconds(7200))).hasSize(1200);
+    }
 }
