@@ -183,7 +183,9 @@ public final class Parameters {
                 "Relay control at RCPT TO, evaluated before smtpd_recipient_restrictions.");
         p("smtpd_recipient_restrictions", RESTRICTIONS, "", "Restrictions on the RCPT TO address (spam control).");
         p("smtpd_data_restrictions", RESTRICTIONS, "", "Restrictions at the DATA command (or the first BDAT).");
-        p("smtpd_end_of_data_restrictions", RESTRICTIONS, "", "Restrictions after the whole message was received.");
+        p("smtpd_end_of_data_restrictions", RESTRICTIONS, "permit_mynetworks, permit_sasl_authenticated, check_dmarc",
+                "Restrictions after the whole message was received. Postern's default checks DMARC (check_dmarc, "
+                        + "docs/dmarc.md) for mail from strangers; Postfix's is empty.");
         p("smtpd_etrn_restrictions", RESTRICTIONS, "", "Restrictions on the ETRN command.");
         p("smtpd_restriction_classes", LIST, "",
                 "Names of user-defined restriction lists; each name is then a parameter holding a restriction "
