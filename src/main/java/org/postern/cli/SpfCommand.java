@@ -79,7 +79,7 @@ final class SpfCommand {
             return 0;
         }
 
-        private static InetAddress parseIp(String text) {
+        static InetAddress parseIp(String text) {
             String t = text.trim();
             if (t.startsWith("[") && t.endsWith("]")) {
                 t = t.substring(1, t.length() - 1);

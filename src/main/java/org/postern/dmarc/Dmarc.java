@@ -284,7 +284,7 @@ public final class Dmarc {
                         + ", not an authenticated identifier");
                 return Aligned.NO;
             }
-            return align("spf: pass for ", author, spf.domain(), record.strictSpf());
+            return align("spf: pass for " + spf.domain() + ", ", author, spf.domain(), record.strictSpf());
         }
 
         private Aligned dkimAlignment(String author, DkimCheck check, DmarcRecord record) {
