@@ -20,9 +20,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLSocket;
+import org.postern.authres.AuthenticationResults;
+import org.postern.authres.AuthservId;
+import org.postern.dkim.DkimResult;
 import org.postern.dkim.DkimVerification;
 import org.postern.dkim.DkimVerifier;
 import org.postern.dkim.HeaderField;
+import org.postern.dkim.SignatureResult;
+import org.postern.dmarc.DmarcVerdict;
 import org.postern.dns.DnsResolver;
 import org.postern.dns.DnsResult;
 import org.postern.dns.DnsStatus;
@@ -33,6 +38,7 @@ import org.postern.policy.NameStatus;
 import org.postern.policy.PolicyReply;
 import org.postern.policy.PolicySession;
 import org.postern.policy.SessionFacts;
+import org.postern.policy.SpfOutcome;
 import org.postern.queue.Envelope;
 import org.postern.queue.Recipient;
 import org.postern.queue.SpoolWriter;
@@ -970,14 +976,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
      * cannot be ours, since we add ours after the content (RFC 8601 section 5).
      */
     private boolean forgedAuthenticationResults(HeaderField field) {
-        return field.is("Authentication-Results")
-                && settings.myHostname().equalsIgnoreCase(authservId(field.value()));
-    }
-
-    // TODO replaced by the authres parser
-    private static String authservId(String value) {
-        int semi = value.indexOf(';');
-        return (semi < 0 ? value : value.substring(0, semi)).replaceAll("\\([^()]*\\)", " ").trim().split("\\s+")[0];
+        return field.is("Authentication-Results") && AuthservId.claims(field.value(), settings.myHostname());
     }
 
     private void writeReceivedHeader(OutputStream next) throws IOException {
@@ -1061,6 +1060,14 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 return error(SmtpReply.of(451, "4.3.0", "Error: DKIM signing failed"));
             }
         }
+        try {
+            writer.prepend(headersAfterContent());
+        } catch (IOException e) {
+            LOG.error("{}: queue file write error: {}", id, e.getMessage());
+            abortTransaction();
+            count(name, false);
+            return error(Replies.QUEUE_FILE_WRITE_ERROR);
+        }
         boolean held = actions.hold() != null;
         try {
             writer.commit(envelope, held);
@@ -1077,6 +1084,56 @@ public final class SmtpSession implements Runnable, SessionFacts {
         count(name, true);
         send(Replies.queued(id));
         return true;
+    }
+
+    /**
+     * The fields that go on top of an accepted message once its checks are done: our one
+     * Authentication-Results field (RFC 8601) and, for a DMARC quarantine that
+     * dmarc_quarantine_action = junk delivers, a junk mark for the mailbox's filters.
+     */
+    private byte[] headersAfterContent() {
+        StringBuilder fields = new StringBuilder(authenticationResults()).append("\r\n");
+        if (policy.junk()) {
+            fields.append("X-Spam-Flag: YES\r\n");
+        }
+        return fields.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * What this server found out about the message's origin (RFC 8601 section 2.7): the login
+     * (auth), SPF of each identity checked, DKIM per signature, DMARC and the client's reverse
+     * DNS (iprev, section 3).
+     */
+    private String authenticationResults() {
+        AuthenticationResults.Builder ar = AuthenticationResults.builder(settings.myHostname());
+        if (saslAuthenticated()) {
+            ar.add(new AuthenticationResults.Result("auth", "pass", "",
+                    List.of(new AuthenticationResults.Property("smtp", "auth", saslUsername)), ""));
+        }
+        for (SpfOutcome o : policy.spfOutcomes()) {
+            boolean heloIdentity = o.identity().equals("helo") || o.sender().isEmpty();
+            ar.spf(o.verdict().result().word(), heloIdentity ? "" : o.sender(), o.helo());
+        }
+        DkimVerification dkim = message == null ? null : message.dkim();
+        if (dkim != null) {
+            if (dkim.signatures().isEmpty()) {
+                ar.add(new AuthenticationResults.Result("dkim", "none", "", List.of(), ""));
+            }
+            for (SignatureResult sig : dkim.signatures()) {
+                ar.dkim(sig.result().word(), sig.domain(), sig.selector(), null,
+                        sig.result() == DkimResult.PASS ? "" : sig.reason());
+            }
+        }
+        DmarcVerdict dmarc = policy.dmarcVerdict();
+        if (dmarc != null) {
+            ar.dmarc(dmarc.result().word(), dmarc.authorDomain(), dmarc.record() == null ? "" : dmarc.disposition().word());
+        }
+        ar.iprev(switch (clientNameStatus) {
+            case OK -> "pass";
+            case TEMP -> "temperror";
+            case PERM, FORGED -> "fail";
+        }, clientAddress, clientNameStatus == NameStatus.OK ? clientName : null);
+        return ar.build();
     }
 
     private List<Recipient> expandRecipients() throws AliasExpander.ExpansionException {
