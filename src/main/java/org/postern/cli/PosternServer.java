@@ -38,6 +38,8 @@ import org.postern.server.SmtpServer;
 import org.postern.server.StoreAuthenticator;
 import org.postern.store.DkimKey;
 import org.postern.store.DkimKeyStore;
+import org.postern.store.DmarcEvaluationStore;
+import org.postern.store.DmarcEvaluationWriter;
 import org.postern.store.StoreException;
 import org.postern.tls.ServerTls;
 import org.postern.tls.TlsException;
@@ -58,9 +60,11 @@ public final class PosternServer implements AutoCloseable {
     private final LmtpTransport lmtp;
     private final SmtpServer smtp;
     private final Duration shutdownTimeout;
+    private final DmarcEvaluationWriter dmarcEvaluations;
 
     private PosternServer(Spool spool, QueueManager queueManager, LmtpTransport lmtp, SmtpServer smtp,
-                          Duration shutdownTimeout) {
+                          Duration shutdownTimeout, DmarcEvaluationWriter dmarcEvaluations) {
+        this.dmarcEvaluations = dmarcEvaluations;
         this.spool = spool;
         this.queueManager = queueManager;
         this.lmtp = lmtp;
@@ -81,14 +85,18 @@ public final class PosternServer implements AutoCloseable {
         LookupTables tables = context.tables();
         Clock clock = Clock.systemDefaultZone();
         Spool spool = null;
+        DmarcEvaluationWriter dmarcEvaluations = null;
         try {
             DnsResolver dns = DnsResolver.create(main.list("dns_servers"), Duration.ofSeconds(10));
             StoreAuthenticator authenticator = new StoreAuthenticator(context.accounts());
             spool = Spool.open(Path.of(main.get("queue_directory")));
 
+            dmarcEvaluations = new DmarcEvaluationWriter(new DmarcEvaluationStore(context.database()));
             Map<String, PolicyEngine> engines = new HashMap<>();
             for (Listener l : config.listeners()) {
-                engines.put(l.name(), new PolicyEngine(l.parameters(), tables, dns));
+                PolicyEngine engine = new PolicyEngine(l.parameters(), tables, dns);
+                engine.recordDmarcWith(dmarcEvaluations);
+                engines.put(l.name(), engine);
             }
             AddressSearch search = new AddressSearch(main.get("recipient_delimiter"),
                     main.list("parent_domain_matches_subdomains").contains("smtpd_access_maps"));
@@ -116,9 +124,12 @@ public final class PosternServer implements AutoCloseable {
             queueManager.start();
             SmtpServer smtp = SmtpServer.start(serverContext, config.listeners(), main.list("inet_interfaces"),
                     main.list("inet_protocols"), tables);
-            return new PosternServer(spool, queueManager, lmtp, smtp, main.time("postern_shutdown_timeout"));
+            return new PosternServer(spool, queueManager, lmtp, smtp, main.time("postern_shutdown_timeout"), dmarcEvaluations);
         } catch (SmtpServer.StartException | TlsException | TableConfigException | IOException
                  | IllegalArgumentException | org.postern.policy.PolicyConfigException e) {
+            if (dmarcEvaluations != null) {
+                dmarcEvaluations.close();
+            }
             if (spool != null) {
                 try {
                     spool.close();
@@ -217,6 +228,7 @@ public final class PosternServer implements AutoCloseable {
         smtp.stop(shutdownTimeout);
         queueManager.close();
         lmtp.close();
+        dmarcEvaluations.close();
         try {
             spool.close();
         } catch (IOException e) {

@@ -183,7 +183,9 @@ public final class Parameters {
                 "Relay control at RCPT TO, evaluated before smtpd_recipient_restrictions.");
         p("smtpd_recipient_restrictions", RESTRICTIONS, "", "Restrictions on the RCPT TO address (spam control).");
         p("smtpd_data_restrictions", RESTRICTIONS, "", "Restrictions at the DATA command (or the first BDAT).");
-        p("smtpd_end_of_data_restrictions", RESTRICTIONS, "", "Restrictions after the whole message was received.");
+        p("smtpd_end_of_data_restrictions", RESTRICTIONS, "permit_mynetworks, permit_sasl_authenticated, check_dmarc",
+                "Restrictions after the whole message was received. Postern's default checks DMARC (check_dmarc, "
+                        + "docs/dmarc.md) for mail from strangers; Postfix's is empty.");
         p("smtpd_etrn_restrictions", RESTRICTIONS, "", "Restrictions on the ETRN command.");
         p("smtpd_restriction_classes", LIST, "",
                 "Names of user-defined restriction lists; each name is then a parameter holding a restriction "
@@ -353,6 +355,17 @@ public final class Parameters {
                 "check_spf also checks the HELO identity (RFC 7208 section 2.3) and rejects with 550 5.7.23 when "
                         + "its result is fail, as policyd-spf's HELO_reject = Fail. With no, only the MAIL FROM "
                         + "identity is checked (for the null sender that is postmaster@HELO).");
+
+        // --- DMARC (check_dmarc; docs/dmarc.md) ---
+        choice("dmarc_quarantine_action", "hold", List.of("hold", "junk", "accept"),
+                "What check_dmarc does with a message whose author domain's DMARC policy is quarantine "
+                        + "(RFC 9989): hold keeps it in the queue on hold (as Postfix does for OpenDMARC), junk "
+                        + "delivers it with an X-Spam-Flag: YES header for the mailbox to file as junk, accept "
+                        + "delivers it (the Authentication-Results header records dmarc=fail).");
+        choice("dmarc_tempfail_action", "defer_if_permit", List.of("defer_if_permit", "defer", "dunno"),
+                "What check_dmarc does when DNS fails temporarily (DMARC temperror): defer_if_permit replies "
+                        + "450 4.7.1 unless a later restriction rejects, defer replies 450 4.7.1 at once, dunno "
+                        + "accepts.");
 
         // --- Queue (QSHAPE_README, postconf(5)) ---
         time("queue_run_delay", "300s", 's', "How often the deferred queue is scanned.");

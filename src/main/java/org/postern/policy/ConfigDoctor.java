@@ -80,6 +80,7 @@ public final class ConfigDoctor implements RestrictionChecker {
                 deadEntries(params, list, out);
                 unauthPipelining(params, list, out);
                 rblWithoutFilter(params, list, out);
+                dmarcBeforeTheMessage(params, list, out);
             }
         } catch (IllegalStateException e) {
             return List.of(); // a bad value; the validator reports it as an error
@@ -243,6 +244,17 @@ public final class ConfigDoctor implements RestrictionChecker {
                             + "clients that send the message without waiting for the 354 reply to DATA, the improper "
                             + "pipelining it exists for",
                     "move it to smtpd_data_restrictions"));
+        }
+    }
+
+    /** check_dmarc needs the message's From header and DKIM signatures: it only works at end of data. */
+    private static void dmarcBeforeTheMessage(ParameterSet params, String list, List<ConfigProblem> out) {
+        if (!list.equals("smtpd_end_of_data_restrictions")
+                && entries(params, list).stream().anyMatch(e -> e.name().equals("check_dmarc"))) {
+            out.add(ConfigProblem.warning(params.origin(list), list,
+                    "check_dmarc never matches here: DMARC needs the message's From header and DKIM signatures, "
+                            + "which exist only after the message is received",
+                    "move it to smtpd_end_of_data_restrictions"));
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import org.postern.config.ParameterSet;
 import org.postern.config.PostfixLists;
@@ -15,7 +16,9 @@ import org.postern.lookup.LookupTable;
 import org.postern.lookup.LookupTables;
 import org.postern.lookup.TableConfigException;
 import org.postern.lookup.TableList;
+import org.postern.dmarc.Dmarc;
 import org.postern.spf.Spf;
+import org.postern.store.DmarcEvaluation;
 import org.postern.spf.SpfDns;
 
 /**
@@ -59,6 +62,10 @@ public final class PolicyEngine {
     final boolean parentMatchesAccess;
     /** SPF for check_spf, with myhostname as the receiving host (%{r}, RFC 7208 section 7.2). */
     final Spf spf;
+    /** DMARC for check_dmarc. */
+    final Dmarc dmarc;
+    /** Receives every check_dmarc evaluation, for aggregate reports; the server sets a store writer. */
+    Consumer<DmarcEvaluation> dmarcRecorder = evaluation -> { };
 
     public PolicyEngine(ParameterSet params, LookupTables tables, DnsResolver dns) {
         this(params, tables, dns, d -> Thread.sleep(d));
@@ -77,6 +84,7 @@ public final class PolicyEngine {
         this.myorigin = params.get("myorigin");
         this.spf = new Spf(SpfDns.of(dns), params.get("myhostname"), Clock.systemUTC(), Spf.DEFAULT_TIME_LIMIT,
                 Spf.DEFAULT_EXPLANATION);
+        this.dmarc = new Dmarc(name -> dns.txt(name));
         try {
             this.classifier = new AddressClassifier(params, tables);
             this.mynetworks = params.isExplicit("mynetworks") || !params.isExplicit("mynetworks_style")
@@ -99,6 +107,11 @@ public final class PolicyEngine {
         } catch (TableConfigException e) {
             throw new PolicyConfigException(e.getMessage(), e);
         }
+    }
+
+    /** Sends every DMARC evaluation of check_dmarc to {@code recorder} (for aggregate reports). */
+    public void recordDmarcWith(Consumer<DmarcEvaluation> recorder) {
+        this.dmarcRecorder = recorder;
     }
 
     /** Splits a list once and opens the tables and policy clients it names. */

@@ -11,10 +11,17 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 import org.postern.config.PostfixLists;
+import org.postern.dkim.DkimVerification;
+import org.postern.dkim.HeaderField;
+import org.postern.dmarc.AuthorDomain;
+import org.postern.dmarc.DkimCheck;
+import org.postern.dmarc.DmarcPolicy;
+import org.postern.dmarc.DmarcVerdict;
 import org.postern.dns.DnsResult;
 import org.postern.dns.DnsStatus;
 import org.postern.dns.MxHost;
 import org.postern.lookup.AddressSearch;
+import org.postern.store.DmarcEvaluation;
 import org.postern.lookup.HostSearch;
 import org.postern.lookup.LookupException;
 import org.postern.lookup.LookupTable;
@@ -74,6 +81,9 @@ public final class PolicySession {
     private Pending senderDefer;
     private boolean discard;
     private String hold;
+    /** The transaction's DMARC verdict (check_dmarc), and whether quarantine asked to mark it as junk. */
+    private DmarcVerdict dmarc;
+    private boolean junk;
     private String filter;
     private String redirect;
     private final List<String> bcc = new ArrayList<>();
@@ -282,6 +292,21 @@ public final class PolicySession {
         bcc.clear();
         prepend.clear();
         spf.resetTransaction();
+        dmarc = null;
+        junk = false;
+    }
+
+    /** The DMARC verdict of check_dmarc for the current message; null when it did not run. */
+    public DmarcVerdict dmarcVerdict() {
+        return dmarc;
+    }
+
+    /**
+     * True when check_dmarc found a DMARC quarantine and dmarc_quarantine_action = junk: the
+     * message is to be delivered marked as junk.
+     */
+    public boolean junk() {
+        return junk;
     }
 
     /**
@@ -517,6 +542,7 @@ public final class PolicySession {
             case "reject_multi_recipient_bounce" -> multiRecipientBounce(name, cls);
             case "check_policy_service" -> policyService(arg, name, cls);
             case "check_spf" -> checkSpf(name, cls);
+            case "check_dmarc" -> checkDmarc(name, cls);
             // 2.2 client
             case "permit_mynetworks" -> lookup(() -> e.mynetworks.matches(f.clientAddress(), f.clientName()),
                     "<" + clientNameAddr() + ">") ? OK : DUNNO;
@@ -1435,6 +1461,104 @@ public final class PolicySession {
                     ? reject(550, "5.7.24", generic(name, cls, what + shorten(v.mechanism())), cls) : DUNNO;
             default -> DUNNO;
         };
+    }
+
+    // ---------------------------------------------------------------- check_dmarc (docs/dmarc.md)
+
+    /**
+     * check_dmarc, at end of data: DMARC (RFC 9989) for the message's author domain, with the
+     * SPF result of the MAIL FROM identity (evaluated here unless check_spf already did, RFC 9989
+     * section 4.4.1) and every DKIM signature the server verified on the received bytes. Applies
+     * the disposition of section 5.3.1 step 6 (after t=): reject replies 550 5.7.1; quarantine
+     * follows dmarc_quarantine_action (hold in the queue, deliver marked as junk, or accept);
+     * temperror follows dmarc_tempfail_action. Every evaluation is handed to the engine's
+     * recorder for aggregate reports. Loopback clients are not checked, as in check_spf.
+     */
+    private int checkDmarc(String name, String cls) {
+        List<HeaderField> headers = f.messageHeaders();
+        if (headers == null) {
+            note("check_dmarc: no message yet (check_dmarc works in smtpd_end_of_data_restrictions)");
+            return DUNNO;
+        }
+        InetAddress ip = clientIp();
+        if (ip == null || ip.isLoopbackAddress()) {
+            note("check_dmarc: client address " + f.clientAddress() + " is not checked (loopback or unknown)");
+            return DUNNO;
+        }
+        if (dmarc == null) {
+            org.postern.dmarc.SpfCheck spfInput = spfForDmarc(ip);
+            List<DkimCheck> dkimInput = dkimForDmarc();
+            dmarc = e.dmarc.evaluate(AuthorDomain.extract(headers), spfInput, dkimInput);
+            e.dmarcRecorder.accept(evaluation(dmarc, spfInput, dkimInput));
+        }
+        if (trace != null) {
+            dmarc.trace().forEach(line -> note("check_dmarc: " + line));
+        }
+        DmarcVerdict v = dmarc;
+        String domain = v.policyDomain().isEmpty() ? v.authorDomain() : v.policyDomain();
+        return switch (v.result()) {
+            case FAIL -> switch (v.disposition()) {
+                case REJECT -> reject(550, "5.7.1", generic(name, cls, "DMARC policy of " + domain
+                        + " rejects this message: " + misaligned(v)), cls);
+                case QUARANTINE -> quarantine(name, cls, domain, v);
+                case NONE -> DUNNO;
+            };
+            case TEMPERROR -> {
+                String text = generic(name, cls, "DMARC temporary error for " + v.authorDomain() + ": try again later");
+                yield switch (e.get("dmarc_tempfail_action")) {
+                    case "dunno" -> DUNNO;
+                    case "defer" -> reject(450, "4.7.1", text, cls);
+                    default -> deferIfPermit(450, "4.7.1", text, cls);
+                };
+            }
+            default -> DUNNO;
+        };
+    }
+
+    private int quarantine(String name, String cls, String domain, DmarcVerdict v) {
+        String why = "DMARC policy of " + domain + " quarantines this message: " + misaligned(v);
+        switch (e.get("dmarc_quarantine_action")) {
+            case "hold" -> {
+                hold = why;
+                logLine("hold", "<" + name + ">: " + cls + " " + why);
+            }
+            case "junk" -> junk = true;
+            default -> { }
+        }
+        return DUNNO;
+    }
+
+    /** What the store keeps of one evaluation, for the aggregate reports of RFC 9990. */
+    private DmarcEvaluation evaluation(DmarcVerdict v, org.postern.dmarc.SpfCheck spfInput, List<DkimCheck> dkimInput) {
+        String dkim = dkimInput.stream().map(d -> "d=" + d.domain() + " s=" + d.selector() + " " + d.result().word())
+                .collect(java.util.stream.Collectors.joining(", "));
+        return new DmarcEvaluation(java.time.Instant.now(), f.queueId() == null ? "" : f.queueId(), f.clientAddress(),
+                v.authorDomain(), v.policyDomain(), spfInput.domain(), spfInput.result().word(), v.spfAligned(), dkim,
+                v.dkimAligned(), v.result().word(), v.disposition().word());
+    }
+
+    private static String misaligned(DmarcVerdict v) {
+        return "neither SPF nor DKIM passed for a domain aligned with " + v.authorDomain();
+    }
+
+    /**
+     * The SPF input of DMARC: only the MAIL FROM identity (RFC 9989 section 4.4.1), whose domain
+     * is the sender's, or the HELO name for the null sender (RFC 7208 section 2.4).
+     */
+    private org.postern.dmarc.SpfCheck spfForDmarc(InetAddress ip) {
+        String sender = f.sender();
+        String helo = f.heloName();
+        if (sender == null || sender.isEmpty() && (helo == null || helo.isEmpty())) {
+            return org.postern.dmarc.SpfCheck.NONE;
+        }
+        SpfOutcome o = spf.mailFrom(ip, f.clientAddress(), sender, helo);
+        String domain = sender.isEmpty() ? helo : sender.substring(sender.lastIndexOf('@') + 1);
+        return new org.postern.dmarc.SpfCheck(o.verdict().result(), domain);
+    }
+
+    private List<DkimCheck> dkimForDmarc() {
+        DkimVerification d = f.dkimVerification();
+        return d == null ? List.of() : DkimCheck.of(d);
     }
 
     private InetAddress clientIp() {

@@ -166,6 +166,8 @@ public final class RestrictionCatalog implements RestrictionChecker {
                 + "permit_mynetworks or permit_sasl_authenticated"));
         // Postern's own: SPF (RFC 7208) checked in-process instead of through a policy daemon.
         add("check_spf", Argument.NONE);
+        // Postern's own: DMARC (RFC 9989) at end of data instead of an OpenDMARC milter.
+        add("check_dmarc", Argument.NONE);
     }
 
     /** The checker to pass to {@code Configuration.load}. */

@@ -1,5 +1,9 @@
 package org.postern.policy;
 
+import java.util.List;
+import org.postern.dkim.DkimVerification;
+import org.postern.dkim.HeaderField;
+
 /**
  * What the engine may know about an SMTP session when it checks a stage
  * (postfix-restrictions.md section 11 item 3). Implemented by the server, by tests and by
@@ -66,4 +70,14 @@ public interface SessionFacts {
     long messageSize();
 
     String etrnDomain();
+
+    /** The message's header fields as the client sent them; null before the end of the content. */
+    default List<HeaderField> messageHeaders() {
+        return null;
+    }
+
+    /** The DKIM results of the message; null before the end of the content or when not verified. */
+    default DkimVerification dkimVerification() {
+        return null;
+    }
 }

@@ -20,6 +20,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLSocket;
+import org.postern.authres.AuthenticationResults;
+import org.postern.authres.AuthservId;
+import org.postern.dkim.DkimResult;
+import org.postern.dkim.DkimVerification;
+import org.postern.dkim.DkimVerifier;
+import org.postern.dkim.HeaderField;
+import org.postern.dkim.SignatureResult;
+import org.postern.dmarc.DmarcVerdict;
 import org.postern.dns.DnsResolver;
 import org.postern.dns.DnsResult;
 import org.postern.dns.DnsStatus;
@@ -30,6 +38,7 @@ import org.postern.policy.NameStatus;
 import org.postern.policy.PolicyReply;
 import org.postern.policy.PolicySession;
 import org.postern.policy.SessionFacts;
+import org.postern.policy.SpfOutcome;
 import org.postern.queue.Envelope;
 import org.postern.queue.Recipient;
 import org.postern.queue.SpoolWriter;
@@ -111,7 +120,10 @@ public final class SmtpSession implements Runnable, SessionFacts {
     private MailFrom mail;
     private final List<RcptTo> recipients = new ArrayList<>();
     private SpoolWriter writer;
-    private OutputStream content;   // the writer, or an OutgoingSigner in front of it
+    private OutputStream content;   // where the client's content goes: the inbound filter
+    private OutgoingSigner signer;  // between the filter and the writer for our users' mail, else null
+    private InboundFilter inbound;
+    private InboundFilter.Result message;   // known at the end of the content
     private boolean bdatStarted;
     private SmtpReply bdatFailure;
     private String instance;
@@ -128,6 +140,16 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     // ---- Facts for the policy engine and the Received header ----------------------------------------
+
+    @Override
+    public List<HeaderField> messageHeaders() {
+        return message == null ? null : message.headers();
+    }
+
+    @Override
+    public DkimVerification dkimVerification() {
+        return message == null ? null : message.dkim();
+    }
 
     public String clientAddress() {
         return clientAddress;
@@ -931,25 +953,39 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     /**
-     * Starts the content of a message: mail of our own users (SASL-authenticated, or clients in
-     * mynetworks) goes through DKIM signing when the listener allows it (postern_dkim_signing),
-     * everything else straight to the spool.
+     * Starts the content of a message. The client's bytes pass the inbound filter (DKIM
+     * verification, forged Authentication-Results removed), then, for mail of our own users
+     * (SASL-authenticated, or clients in mynetworks) when the listener allows it
+     * (postern_dkim_signing), DKIM signing, then the spool. Our own users' mail is signed, not
+     * verified.
      */
     private void startContent() throws IOException {
-        content = settings.dkimSigning() && context.dkimKeys() != null
-                && (saslAuthenticated() || policy.clientInMynetworks(this))
+        boolean ours = saslAuthenticated() || policy.clientInMynetworks(this);
+        signer = settings.dkimSigning() && context.dkimKeys() != null && ours
                 ? new OutgoingSigner(writer, context.dkimKeys(), Instant.now(context.clock()))
-                : writer;
-        writeReceivedHeader();
+                : null;
+        OutputStream next = signer != null ? signer : writer;
+        writeReceivedHeader(next);
+        DkimVerifier verifier = ours || context.dns() == null ? null : new DkimVerifier(context.dns()::txt, context.clock());
+        inbound = new InboundFilter(next, writer.queueId(), verifier, this::forgedAuthenticationResults);
+        content = inbound;
     }
 
-    private void writeReceivedHeader() throws IOException {
+    /**
+     * An Authentication-Results field with our authserv-id (myhostname) from the client: it
+     * cannot be ours, since we add ours after the content (RFC 8601 section 5).
+     */
+    private boolean forgedAuthenticationResults(HeaderField field) {
+        return field.is("Authentication-Results") && AuthservId.claims(field.value(), settings.myHostname());
+    }
+
+    private void writeReceivedHeader(OutputStream next) throws IOException {
         // PREPEND actions go above our Received header, as Postfix's smtpd hands them to cleanup first.
         for (String header : actions.prepend()) {
-            content.write((header + "\r\n").getBytes(StandardCharsets.UTF_8));
+            next.write((header + "\r\n").getBytes(StandardCharsets.UTF_8));
         }
         boolean single = recipients.size() == 1;
-        content.write(ReceivedHeader.build(helo, clientName, clientAddress,
+        next.write(ReceivedHeader.build(helo, clientName, clientAddress,
                 settings.tlsReceivedHeader() ? tls : null,
                 settings.saslAuthenticatedHeader() && saslAuthenticated() ? saslUsername : null,
                 settings.myHostname(),
@@ -979,6 +1015,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
             count(name, false);
             return error(failure);
         }
+        message = inbound.finish();
         Decision verdict = policy.endOfData(this);
         log(verdict);
         actions = verdict.actions();
@@ -1013,7 +1050,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 },
                 mail.smtputf8(), actions.filter() == null ? Map.of() : Map.of("filter", actions.filter()));
         String id = writer.queueId();
-        if (content instanceof OutgoingSigner signer) {
+        if (signer != null) {
             try {
                 signer.finish();
             } catch (IOException | IllegalStateException e) {
@@ -1022,6 +1059,14 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 count(name, false);
                 return error(SmtpReply.of(451, "4.3.0", "Error: DKIM signing failed"));
             }
+        }
+        try {
+            writer.prepend(headersAfterContent());
+        } catch (IOException e) {
+            LOG.error("{}: queue file write error: {}", id, e.getMessage());
+            abortTransaction();
+            count(name, false);
+            return error(Replies.QUEUE_FILE_WRITE_ERROR);
         }
         boolean held = actions.hold() != null;
         try {
@@ -1039,6 +1084,56 @@ public final class SmtpSession implements Runnable, SessionFacts {
         count(name, true);
         send(Replies.queued(id));
         return true;
+    }
+
+    /**
+     * The fields that go on top of an accepted message once its checks are done: our one
+     * Authentication-Results field (RFC 8601) and, for a DMARC quarantine that
+     * dmarc_quarantine_action = junk delivers, a junk mark for the mailbox's filters.
+     */
+    private byte[] headersAfterContent() {
+        StringBuilder fields = new StringBuilder(authenticationResults()).append("\r\n");
+        if (policy.junk()) {
+            fields.append("X-Spam-Flag: YES\r\n");
+        }
+        return fields.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * What this server found out about the message's origin (RFC 8601 section 2.7): the login
+     * (auth), SPF of each identity checked, DKIM per signature, DMARC and the client's reverse
+     * DNS (iprev, section 3).
+     */
+    private String authenticationResults() {
+        AuthenticationResults.Builder ar = AuthenticationResults.builder(settings.myHostname());
+        if (saslAuthenticated()) {
+            ar.add(new AuthenticationResults.Result("auth", "pass", "",
+                    List.of(new AuthenticationResults.Property("smtp", "auth", saslUsername)), ""));
+        }
+        for (SpfOutcome o : policy.spfOutcomes()) {
+            boolean heloIdentity = o.identity().equals("helo") || o.sender().isEmpty();
+            ar.spf(o.verdict().result().word(), heloIdentity ? "" : o.sender(), o.helo());
+        }
+        DkimVerification dkim = message == null ? null : message.dkim();
+        if (dkim != null) {
+            if (dkim.signatures().isEmpty()) {
+                ar.add(new AuthenticationResults.Result("dkim", "none", "", List.of(), ""));
+            }
+            for (SignatureResult sig : dkim.signatures()) {
+                ar.dkim(sig.result().word(), sig.domain(), sig.selector(), null,
+                        sig.result() == DkimResult.PASS ? "" : sig.reason());
+            }
+        }
+        DmarcVerdict dmarc = policy.dmarcVerdict();
+        if (dmarc != null) {
+            ar.dmarc(dmarc.result().word(), dmarc.authorDomain(), dmarc.record() == null ? "" : dmarc.disposition().word());
+        }
+        ar.iprev(switch (clientNameStatus) {
+            case OK -> "pass";
+            case TEMP -> "temperror";
+            case PERM, FORGED -> "fail";
+        }, clientAddress, clientNameStatus == NameStatus.OK ? clientName : null);
+        return ar.build();
     }
 
     private List<Recipient> expandRecipients() throws AliasExpander.ExpansionException {
@@ -1449,6 +1544,9 @@ public final class SmtpSession implements Runnable, SessionFacts {
 
     private void clearTransaction() {
         content = null;
+        signer = null;
+        inbound = null;
+        message = null;
         mail = null;
         recipients.clear();
         currentRecipient = null;

@@ -121,6 +121,10 @@ public final class TestPostern implements AutoCloseable {
         return new DkimKeyStore(context.database());
     }
 
+    public Context context() {
+        return context;
+    }
+
     public PosternServer server() {
         return server;
     }

@@ -239,6 +239,8 @@ class DifferentialTest {
             smtpd_forbid_unauth_pipelining = no
             # Postern defaults to yes (docs/postfix-differences.md); Postfix's default is compared.
             disable_vrfy_command = no
+            # Postern checks DMARC at end of data by default (docs/postfix-differences.md).
+            smtpd_end_of_data_restrictions =
             virtual_mailbox_domains = texthash:@T@/vdomains
             virtual_mailbox_maps = texthash:@T@/vmailboxes
             virtual_alias_maps = texthash:@T@/valiases

@@ -141,6 +141,15 @@ class ConfigDoctorTest {
     }
 
     @Test
+    void dmarcBeforeTheMessage() throws Exception {
+        assertThat(warnings("smtpd_recipient_restrictions = reject_unauth_destination, check_dmarc\n", null))
+                .containsExactly("/etc/postern/main.cf:1: warning: smtpd_recipient_restrictions: check_dmarc never "
+                        + "matches here: DMARC needs the message's From header and DKIM signatures, which exist only "
+                        + "after the message is received; move it to smtpd_end_of_data_restrictions");
+        assertThat(warnings("smtpd_end_of_data_restrictions = check_dmarc\n", null)).isEmpty();
+    }
+
+    @Test
     void rblWithoutReplyFilter() throws Exception {
         assertThat(warnings("smtpd_client_restrictions = reject_rbl_client zen.spamhaus.org, "
                 + "reject_rbl_client bl.example=127.0.0.2\nsmtpd_sender_restrictions = reject_rhsbl_sender dbl.spamhaus.org\n",

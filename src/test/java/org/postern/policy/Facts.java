@@ -22,6 +22,8 @@ final class Facts implements SessionFacts {
     int recipientCount;
     long messageSize;
     String etrnDomain;
+    java.util.List<org.postern.dkim.HeaderField> headers;
+    org.postern.dkim.DkimVerification dkim;
 
     Facts client(String addr, String name) {
         clientAddress = addr;
@@ -52,6 +54,14 @@ final class Facts implements SessionFacts {
 
     Facts to(String r) {
         recipient = r;
+        return this;
+    }
+
+    /** The message at end of data: its header fields (CRLF-terminated lines) and its DKIM results. */
+    Facts message(String headerSection, org.postern.dkim.SignatureResult... signatures) {
+        headers = java.util.Arrays.stream(headerSection.split("(?<=\r\n)(?=\\S)"))
+                .map(org.postern.dkim.HeaderField::of).toList();
+        dkim = new org.postern.dkim.DkimVerification(java.util.List.of(signatures));
         return this;
     }
 
@@ -86,4 +96,6 @@ final class Facts implements SessionFacts {
     @Override public int recipientCount() { return recipientCount; }
     @Override public long messageSize() { return messageSize; }
     @Override public String etrnDomain() { return etrnDomain; }
+    @Override public java.util.List<org.postern.dkim.HeaderField> messageHeaders() { return headers; }
+    @Override public org.postern.dkim.DkimVerification dkimVerification() { return dkim; }
 }
