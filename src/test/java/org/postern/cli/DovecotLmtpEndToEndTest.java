@@ -136,14 +136,15 @@ class DovecotLmtpEndToEndTest {
         String expected = message.replace("\r\n", "\n") + "\n";   // Dovecot's Maildir keeps LF line ends
         for (String user : List.of("alice", "bob")) {
             String stored = awaitDovecot(dovecot, user, "Message-ID: <lmtp-inet@remote.example>");
-            // Only headers on top: Dovecot's Return-Path and Received, then Postern's Received.
+            // Only headers on top: Dovecot's Return-Path and Received, then Postern's
+            // Authentication-Results and Received.
             String added = stored.substring(0, stored.indexOf("From: Carol"));
             assertThat(added).startsWith("Return-Path: <carol@remote.example>\nReceived: from " + TestPostern.HOSTNAME)
                     .contains(" with LMTP\n")
                     .contains("\tby " + TestPostern.HOSTNAME + " (Postern) with ESMTP id " + id);
             assertThat(added.lines().filter(l -> !l.startsWith("\t") && !l.startsWith(" ")))
                     .allMatch(l -> l.startsWith("Return-Path: ") || l.startsWith("Delivered-To: ")
-                            || l.startsWith("Received: "));
+                            || l.startsWith("Received: ") || l.startsWith("Authentication-Results: "));
             assertThat(stored.substring(stored.indexOf("From: Carol"))).isEqualTo(expected);
         }
         awaitLog(postern, id + ": to=<bob@example.test>, relay=");

@@ -63,8 +63,11 @@ class SwaksEndToEndTest {
 
         Path delivered = postern.awaitMessage("alice@example.test", "Message-ID: <1@remote.example>");
         String stored = Files.readString(delivered, StandardCharsets.UTF_8);
-        // Maildir keeps LF line ends; Postern adds Delivered-To, Return-Path and Received on top.
-        assertThat(stored).startsWith("Delivered-To: alice@example.test\nReturn-Path: <carol@remote.example>\nReceived: from ");
+        // Maildir keeps LF line ends; Postern adds Delivered-To, Return-Path, Authentication-Results
+        // and Received on top.
+        assertThat(stored).startsWith("Delivered-To: alice@example.test\nReturn-Path: <carol@remote.example>\n"
+                + "Authentication-Results: " + TestPostern.HOSTNAME + ";");
+        assertThat(stored).contains("\nReceived: from ");
         assertThat(stored).contains("\tby " + TestPostern.HOSTNAME + " (Postern) with ESMTP id ")
                 .contains("\tfor <alice@example.test>; ");
         // swaks ends the last line with CRLF before the final dot.
