@@ -26,8 +26,8 @@ import org.postern.cli.TestPostern;
  * needed on the Postfix side, which uses the system resolver: sender and recipient domains are
  * hosted ones, address literals, or domains that no restriction of that configuration resolves.
  * Restrictions that must query DNS (reject_unknown_helo_hostname, reject_unknown_sender_domain
- * for a remote domain, RBLs, SPF) are covered by Postern's own tests and by
- * {@link PolicydSpfTest}, not here.
+ * for a remote domain, RBLs) are compared in {@link DifferentialDnsTest}, SPF in
+ * {@link PolicydSpfTest}.
  *
  * <p>AUTH: configurations (g), (h) and (i) enable SASL on both servers. Postern checks passwords in its
  * account store (alice and bob, {@link TestPostern#PASSWORD}); Postfix uses

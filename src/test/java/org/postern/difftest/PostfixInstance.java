@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Everything lives in one folder: {@code etc/} (main.cf, master.cf and any table files the
  * test writes with {@link #file}), {@code queue/}, {@code data/} and the log file {@code maillog}.
  * The instance listens on one free loopback port ({@link #port()}) with an {@code smtpd} whose
- * {@code -o} overrides the caller may add, and trusts {@code 127.0.0.0/8} for XCLIENT, so a test
+ * {@code -o} overrides the caller may add (or on several, {@link #port(String)}), and trusts {@code 127.0.0.0/8} for XCLIENT, so a test
  * client can impersonate any client address and DNS state. Nothing leaves the machine: the
  * default transport is {@code error:} and hosted mailboxes go to {@code discard:}. The system
  * Postfix instance (if any) is never touched.
