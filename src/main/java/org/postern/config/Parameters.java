@@ -248,8 +248,11 @@ public final class Parameters {
         p("default_rbl_reply", TEMPLATE,
                 "$rbl_code Service unavailable; $rbl_class [$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}",
                 "Reply template for DNSBL/RHSBL rejects; $rbl_code, $rbl_class, $rbl_what, $rbl_domain, "
-                        + "$rbl_reason, $client_address and similar macros are filled in per reject.");
-        p("rbl_reply_maps", TABLES, "", "Tables from DNSBL domain to a reply template like default_rbl_reply.");
+                        + "$rbl_reason ($rbl_txt), $client, $client_address, $client_name, $reverse_client_name, "
+                        + "$helo_name, $sender and $recipient are filled in per reject. Any other macro makes the "
+                        + "template bad: the reject becomes 451 4.3.5 Server configuration error.");
+        p("rbl_reply_maps", TABLES, "", "Tables from DNSBL domain to a reply template like default_rbl_reply; "
+                + "a template with an unknown macro is logged and default_rbl_reply is used instead.");
         p("show_user_unknown_table_name", BOOLEAN, "yes",
                 "Name the table (e.g. \"virtual mailbox table\") in \"User unknown\" replies.");
         p("smtpd_reject_footer", TEMPLATE, "",

@@ -7,7 +7,7 @@ import java.net.InetAddress;
  * Parsing and formatting of IP address literals without any DNS lookups, shared by
  * {@code cidr:} tables and {@link HostSearch}.
  */
-final class Ips {
+public final class Ips {
 
     private Ips() {
     }
@@ -58,7 +58,7 @@ final class Ips {
      * the longest run of two or more zero groups as {@code ::}, and IPv4-mapped or -compatible
      * addresses with a dotted quad at the end.
      */
-    static String format(byte[] b) {
+    public static String format(byte[] b) {
         if (b.length == 4) {
             return (b[0] & 255) + "." + (b[1] & 255) + "." + (b[2] & 255) + "." + (b[3] & 255);
         }

@@ -54,7 +54,7 @@ public final class PolicySession {
     private record Pending(int code, String dsn, String text, String cls) { }
 
     /** Ends the whole evaluation at once: configuration and lookup errors (section 2.8). */
-    private static final class Abort extends RuntimeException {
+    static final class Abort extends RuntimeException {
         final int code;
         final String dsn;
         final String text;
@@ -709,7 +709,7 @@ public final class PolicySession {
                 : deferIfPermit(code, dsn, text, cls);
     }
 
-    private Abort configError() {
+    Abort configError() {
         return new Abort(451, "4.3.5", "Server configuration error");
     }
 
@@ -1074,8 +1074,19 @@ public final class PolicySession {
      */
     private int serverAccess(String r, String spec, String domain, String name, String cls) {
         LookupTable t = table(spec);
-        if (domain == null || domain.startsWith("[")) {
+        if (domain == null) {
             return DUNNO;
+        }
+        if (domain.startsWith("[")) {
+            // Postfix 3.7 treats an address literal as its own A record and MX host (as a domain
+            // without MX is its own MX host); it has no name server (DifferentialDnsTest, l).
+            String inside = domain.endsWith("]") ? domain.substring(1, domain.length() - 1) : "";
+            if (r.endsWith("_ns_access") || !Addresses.validLiteral(inside)) {
+                return DUNNO;
+            }
+            String address = inside.regionMatches(true, 0, "IPv6:", 0, 5) ? inside.substring(5) : inside;
+            Optional<SearchHit> hit = find(spec, () -> new HostSearch(e.parentMatchesAccess).findAddress(t, address), name, cls);
+            return hit.isPresent() ? access(hit.get().value(), spec, name, cls, false) : DUNNO;
         }
         List<String> hosts = new ArrayList<>();
         if (r.endsWith("_mx_access")) {
@@ -1171,13 +1182,10 @@ public final class PolicySession {
 
     private int unknownHelo() {
         String h = f.heloName();
-        if (h == null || h.startsWith("[") || Addresses.validHostAddress(h)) {
+        if (h == null || h.startsWith("[")) {
             return DUNNO;
         }
         String n = h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
-        if (!Addresses.validHostname(h)) {
-            return DUNNO; // reject_invalid_helo_hostname's business
-        }
         DnsResult<InetAddress> a = dns("ADDR", n, () -> e.dns.addresses(n));
         if (a.found()) {
             return DUNNO;
@@ -1232,7 +1240,10 @@ public final class PolicySession {
         DnsResult<MxHost> mx = dns("MX", d, () -> e.dns.mx(d));
         DnsStatus status = mx.status();
         if (mx.found()) {
-            if (mx.records().size() == 1 && mx.records().getFirst().isNull()) {
+            // RFC 7505 section 3: a null MX ("0 .") must be the only MX record. Postfix 3.7 calls
+            // the domain a null-MX domain whenever any MX record names the root, whatever its
+            // preference and the other records (DifferentialDnsTest u, v).
+            if (mx.records().stream().anyMatch(m -> m.host().isEmpty())) {
                 String text = generic(address, cls, "Domain " + d + " does not accept mail (nullMX)");
                 return sender ? reject(550, "5.7.27", text, cls) : reject(556, "5.1.10", text, cls);
             }

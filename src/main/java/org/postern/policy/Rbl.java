@@ -41,10 +41,13 @@ final class Rbl {
 
     /** The RHSBL/RHSWL restrictions on a host or domain name. */
     static int rhs(PolicySession s, String arg, String name, String cls, boolean permit) {
-        if (name == null || name.isEmpty() || name.equals("unknown") || name.startsWith("[")) {
+        // A name with a trailing dot ("EHLO spam.example.", "x@spam.example.") is never found
+        // listed: Postfix 3.7 looks it up as written, which is no valid name under the list
+        // (differential test, DifferentialDnsTest configuration s).
+        if (name == null || name.isEmpty() || name.equals("unknown") || name.startsWith("[") || name.endsWith(".")) {
             return PolicySession.DUNNO;
         }
-        String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        String n = name;
         String last = n.substring(n.lastIndexOf('.') + 1);
         if (!last.isEmpty() && last.chars().allMatch(Character::isDigit)) {
             return PolicySession.DUNNO;
@@ -55,6 +58,9 @@ final class Rbl {
             case "Recipient address" -> Addresses.strip(f.recipient());
             default -> name;
         };
+        if (what == null || what.endsWith(".")) {
+            return PolicySession.DUNNO;   // as a name with a trailing dot, above
+        }
         return check(s, arg, n + ".", what, cls, permit);
     }
 
@@ -73,11 +79,9 @@ final class Rbl {
             return PolicySession.DUNNO;
         }
         boolean listed = false;
-        String code = null;
         for (InetAddress ia : a.records()) {
             if (filter == null || matchesFilter(filter, ia.getHostAddress())) {
                 listed = true;
-                code = ia.getHostAddress();
                 break;
             }
         }
@@ -93,25 +97,21 @@ final class Rbl {
         }
         DnsResult<String> txt = s.dns("TXT", query, () -> e.dns.txt(query));
         String reason = txt.records().isEmpty() ? null : txt.records().getFirst();
-        String template = replyTemplate(s, domain, arg);
-        String rblCode = String.valueOf(e.integer("maps_rbl_reject_code"));
-        SessionFacts f = s.facts();
-        String finalCode = code;
-        String text = Replies.expand(template, m -> switch (m) {
-            case "rbl_code" -> rblCode;
-            case "rbl_domain" -> domain;
-            case "rbl_class" -> cls;
-            case "rbl_what" -> what;
-            case "rbl_reason", "rbl_txt" -> reason;
-            case "rbl_result" -> finalCode;
-            case "client_address" -> f.clientAddress();
-            case "client_name" -> f.clientName();
-            case "reverse_client_name" -> f.reverseClientName();
-            case "helo_name" -> f.heloName();
-            case "sender" -> f.sender();
-            case "recipient" -> Addresses.strip(f.recipient());
-            default -> null;
-        });
+        String template = mapTemplate(s, domain, arg);
+        String text = template == null ? null : expand(s, template, domain, cls, what, reason);
+        if (text == null) {
+            if (template != null) {
+                // Postfix 3.7: a bad rbl_reply_maps template falls back to default_rbl_reply.
+                s.warning("rbl_reject_reply: bad rbl reply template for domain " + domain + ": " + template);
+            }
+            String fallback = e.get("default_rbl_reply");
+            text = expand(s, fallback, domain, cls, what, reason);
+            if (text == null) {
+                // Postfix's smtpd exits ("fatal: bad default rbl reply template"); a configuration error here.
+                s.warning("rbl_reject_reply: bad default rbl reply template: " + fallback);
+                throw s.configError();
+            }
+        }
         // "4xx " or "5xx " first, then an optional DSN (default x.7.1), else 450 4.7.1 (section 2.7)
         if (!text.matches("[45]\\d\\d .*")) {
             return s.reject(450, "4.7.1", "Service unavailable", cls);
@@ -121,7 +121,39 @@ final class Rbl {
         return s.reject(c, dt[0], dt[1], cls);
     }
 
-    private static String replyTemplate(PolicySession s, String domain, String arg) {
+    /**
+     * Expands an RBL reply template; null when it names a macro that RBL replies do not have
+     * (Postfix 3.7 calls such a template bad). The macros are those of postconf(5)
+     * default_rbl_reply.
+     */
+    private static String expand(PolicySession s, String template, String domain, String cls, String what, String reason) {
+        SessionFacts f = s.facts();
+        String rblCode = String.valueOf(s.engine().integer("maps_rbl_reject_code"));
+        boolean[] unknown = {false};
+        String text = Replies.expand(template, m -> switch (m) {
+            case "rbl_code" -> rblCode;
+            case "rbl_domain" -> domain;
+            case "rbl_class" -> cls;
+            case "rbl_what" -> what;
+            case "rbl_reason", "rbl_txt" -> reason;
+            case "client" -> s.clientNameAddr();
+            case "client_address" -> f.clientAddress();
+            case "client_name" -> f.clientName();
+            case "reverse_client_name" -> f.reverseClientName();
+            case "helo_name" -> f.heloName();
+            case "sender" -> f.sender();
+            case "recipient" -> Addresses.strip(f.recipient());
+            default -> {
+                s.warning("unknown macro name \"" + m + "\" in expansion request");
+                unknown[0] = true;
+                yield null;
+            }
+        });
+        return unknown[0] ? null : text;
+    }
+
+    /** The rbl_reply_maps template for a list, or null for default_rbl_reply. */
+    private static String mapTemplate(PolicySession s, String domain, String arg) {
         PolicyEngine e = s.engine();
         if (!e.rblReplyMaps.isEmpty()) {
             try {
@@ -136,7 +168,7 @@ final class Rbl {
                 s.warning("rbl_reply_maps lookup error: " + ex.getMessage());
             }
         }
-        return e.get("default_rbl_reply");
+        return null;
     }
 
     /** {@code a.b.c.d} where each octet is a number or {@code [n;n..m;...]}. */

@@ -32,6 +32,7 @@ import org.postern.dns.DnsResolver;
 import org.postern.dns.DnsResult;
 import org.postern.dns.DnsStatus;
 import org.postern.log.MailLog;
+import org.postern.lookup.Ips;
 import org.postern.log.PostfixLayout;
 import org.postern.policy.Decision;
 import org.postern.policy.NameStatus;
@@ -1335,11 +1336,8 @@ public final class SmtpSession implements Runnable, SessionFacts {
 
     private void setClient(InetAddress address, int port) {
         clientInet = address;
-        clientAddress = address.getHostAddress();
-        int zone = clientAddress.indexOf('%');
-        if (zone >= 0) {
-            clientAddress = clientAddress.substring(0, zone);
-        }
+        // Postfix's form (inet_ntop): "2001:db8::5", not Java's "2001:db8:0:0:0:0:0:5"; no zone.
+        clientAddress = Ips.format(address.getAddress());
         clientPort = port;
     }
 

@@ -15,7 +15,6 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.cli.TestPostern;
-import org.postern.difftest.SmtpScript.Exchange;
 
 /**
  * The differential test: the same restriction configuration in Postern and in a private Debian
@@ -27,8 +26,8 @@ import org.postern.difftest.SmtpScript.Exchange;
  * needed on the Postfix side, which uses the system resolver: sender and recipient domains are
  * hosted ones, address literals, or domains that no restriction of that configuration resolves.
  * Restrictions that must query DNS (reject_unknown_helo_hostname, reject_unknown_sender_domain
- * for a remote domain, RBLs, SPF) are covered by Postern's own tests and by
- * {@link PolicydSpfTest}, not here.
+ * for a remote domain, RBLs) are compared in {@link DifferentialDnsTest}, SPF in
+ * {@link PolicydSpfTest}.
  *
  * <p>AUTH: configurations (g), (h) and (i) enable SASL on both servers. Postern checks passwords in its
  * account store (alice and bob, {@link TestPostern#PASSWORD}); Postfix uses
@@ -426,74 +425,6 @@ class DifferentialTest {
 
     // ---- Scenarios ----------------------------------------------------------------------------------
 
-    /** One SMTP dialogue. Defaults: a stranger with FCrDNS, EHLO, alice -> bob, no DATA. */
-    static final class Scenario {
-        final String config;
-        final String name;
-        String ip = "203.0.113.10";
-        String clientName = "mail.client.example";
-        String reverseName = "mail.client.example";
-        String login;
-        String auth;   // "AUTH ..." line(s) after HELO, "\n" between a command and its continuation
-        String helo = "EHLO mail.client.example";
-        String sender = "alice@example.test";
-        List<String> rcpts = List.of("bob@example.test");
-        boolean data;
-        List<String> steps;   // when set, replaces HELO/MAIL/RCPT/DATA
-        String message = SmtpScript.MESSAGE;
-
-        Scenario(String config, String name) {
-            this.config = config;
-            this.name = name;
-        }
-
-        Scenario ip(String v) { ip = v; return this; }
-        Scenario names(String name, String reverse) { clientName = name; reverseName = reverse; return this; }
-        Scenario login(String v) { login = v; return this; }
-        Scenario auth(String user, String password) { auth = "AUTH PLAIN " + plain(user, password); return this; }
-        Scenario helo(String v) { helo = v; return this; }
-        Scenario from(String v) { sender = v; return this; }
-        Scenario to(String... v) { rcpts = List.of(v); return this; }
-        Scenario data() { data = true; return this; }
-        Scenario steps(String... v) { steps = List.of(v); return this; }
-        Scenario message(String v) { message = v; return this; }
-
-        String id() {
-            return config + "/" + name;
-        }
-
-        List<String> script() {
-            List<String> s = new ArrayList<>();
-            s.add("XCLIENT ADDR=" + ip + " NAME=" + clientName + " REVERSE_NAME=" + reverseName
-                    + (login != null ? " LOGIN=" + login : ""));
-            if (steps != null) {
-                s.addAll(steps);
-            } else {
-                if (helo != null) {
-                    s.add(helo);
-                }
-                if (auth != null) {
-                    s.add(auth);
-                }
-                if (sender != null) {
-                    s.add("MAIL FROM:<" + sender + ">");
-                }
-                for (String r : rcpts) {
-                    s.add("RCPT TO:<" + r + ">");
-                }
-                if (data) {
-                    s.add("DATA");
-                }
-            }
-            s.add("QUIT");
-            return s;
-        }
-    }
-
-    static String plain(String user, String password) {
-        return java.util.Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
-
     static final List<Scenario> SCENARIOS = new ArrayList<>();
 
     static Scenario s(String config, String name) {
@@ -502,8 +433,8 @@ class DifferentialTest {
         return sc;
     }
 
-    static final String UNAVAIL = "[UNAVAILABLE]";
-    static final String TEMP = "[TEMPUNAVAIL]";
+    static final String UNAVAIL = Scenario.UNAVAIL;
+    static final String TEMP = Scenario.TEMP;
 
     static {
         // (a) section 9
@@ -738,12 +669,12 @@ class DifferentialTest {
         s("h", "alice, unqualified sender").auth("alice@example.test", pw).from("alice");
         s("h", "alice, upper-case sender").auth("alice@example.test", pw).from("ALICE@EXAMPLE.TEST");
         s("h", "bad password").ip(FAILING_AUTH + 43).auth("alice@example.test", "wrong");
-        s("h", "AUTH twice").steps("EHLO x.example", "AUTH PLAIN " + plain("alice@example.test", pw),
-                "AUTH PLAIN " + plain("alice@example.test", pw));
+        s("h", "AUTH twice").steps("EHLO x.example", "AUTH PLAIN " + Scenario.plain("alice@example.test", pw),
+                "AUTH PLAIN " + Scenario.plain("alice@example.test", pw));
         s("h", "AUTH in transaction").steps("EHLO x.example", "MAIL FROM:<alice@example.test>",
-                "AUTH PLAIN " + plain("alice@example.test", pw));
+                "AUTH PLAIN " + Scenario.plain("alice@example.test", pw));
         s("h", "AUTH unknown mechanism").ip(FAILING_AUTH + 44).steps("EHLO x.example", "AUTH FOOBAR");
-        s("h", "AUTH without EHLO").steps("AUTH PLAIN " + plain("alice@example.test", pw), "MAIL FROM:<alice@example.test>",
+        s("h", "AUTH without EHLO").steps("AUTH PLAIN " + Scenario.plain("alice@example.test", pw), "MAIL FROM:<alice@example.test>",
                 "RCPT TO:<friend@[203.0.113.9]>");
         s("h", "AUTH bad base64").ip(FAILING_AUTH + 45).steps("EHLO x.example", "AUTH PLAIN %%%");
         s("h", "AUTH cancelled").ip(FAILING_AUTH + 46).steps("EHLO x.example", "AUTH LOGIN", "*");
@@ -753,7 +684,7 @@ class DifferentialTest {
                 "RCPT TO:<friend@[203.0.113.9]>");
         s("h", "unauthenticated as alice").from("alice@example.test");
         s("h", "MAIL AUTH parameter").steps("EHLO x.example",
-                "AUTH PLAIN " + plain("alice@example.test", pw), "MAIL FROM:<alice@example.test> AUTH=<>",
+                "AUTH PLAIN " + Scenario.plain("alice@example.test", pw), "MAIL FROM:<alice@example.test> AUTH=<>",
                 "RCPT TO:<friend@[203.0.113.9]>");
     }
 
@@ -896,9 +827,6 @@ class DifferentialTest {
 
     // ---- The test -----------------------------------------------------------------------------------
 
-    record Difference(String scenario, String command, String postfix, String postern) {
-    }
-
     @Test
     void postfixAndPosternGiveTheSameReplies() throws Exception {
         if (!PostfixInstance.installed()) {
@@ -908,7 +836,7 @@ class DifferentialTest {
         for (var t : TABLES.entrySet()) {
             PostfixInstance.writeTable(tables, t.getKey(), t.getValue());
         }
-        List<Difference> differences = new ArrayList<>();
+        Comparison comparison = new Comparison(EXCLUDED);
         StringBuilder report = new StringBuilder();
         try (DovecotAuth sasl = DovecotAuth.start(dir.resolve("dovecot"), Map.of(
                 "alice@example.test", TestPostern.PASSWORD, "bob@example.test", TestPostern.PASSWORD));
@@ -919,65 +847,29 @@ class DifferentialTest {
                 String mainCf = (COMMON + c.getValue()).replace("@T@", tables.toString())
                         .replace("@POLICY@", String.valueOf(policy.port()));
                 String postfixOnly = WITH_SASL.contains(c.getKey()) ? POSTFIX_SASL.replace("@SASL@", sasl.socket().toString()) : "";
-                runs.add(pool.submit(() -> runConfiguration(c.getKey(), mainCf, postfixOnly, differences)));
+                runs.add(pool.submit(() -> runConfiguration(c.getKey(), mainCf, postfixOnly, comparison)));
             }
             for (Future<String> f : runs) {
                 report.append(f.get());
             }
         }
-        Path target = Path.of("target");
-        if (Files.isDirectory(target)) {
-            Files.writeString(target.resolve("difftest-report.txt"), report);
-        }
-        if (!differences.isEmpty()) {
-            fail(differences.size() + " replies differ between Postfix and Postern:\n" + table(differences));
-        }
+        comparison.finish("difftest-report.txt", report);
     }
 
-    private String runConfiguration(String config, String mainCf, String postfixOnly, List<Difference> differences) throws Exception {
+    private String runConfiguration(String config, String mainCf, String postfixOnly, Comparison comparison) throws Exception {
         StringBuilder report = new StringBuilder();
         long started = System.nanoTime();
         List<Scenario> scenarios = SCENARIOS.stream().filter(sc -> sc.config.equals(config)).toList();
         Path base = Files.createDirectories(dir.resolve("config-" + config));
         try (PostfixInstance postfix = PostfixInstance.start(base.resolve("postfix"), mainCf + postfixOnly, List.of());
              var unused = timing(report, "postfix", started);
-             TestPostern postern = startPostern(base.resolve("postern"), mainCf)) {
+             TestPostern postern = Comparison.startPostern(base.resolve("postern"), mainCf)) {
             // Postfix finds 127.0.0.1 as localhost in /etc/hosts; give Postern's resolver the same.
             postern.dns().add("1.0.0.127.in-addr.arpa", "PTR", "localhost.").add("localhost", "A", "127.0.0.1");
             report.append("## configuration ").append(config).append(": servers up after ")
                     .append((System.nanoTime() - started) / 1_000_000).append(" ms\n");
             long t0 = System.nanoTime();
-            for (Scenario sc : scenarios) {
-                if (EXCLUDED.contains(sc.id())) {   // deliberate difference, see the set's comments
-                    report.append("== ").append(sc.id()).append(" (excluded, see docs/postfix-differences.md)\n");
-                    continue;
-                }
-                List<String> script = sc.script();
-                long ta = System.nanoTime();
-                List<Exchange> a = SmtpScript.run(postfix.port(), script, sc.message);
-                long tb = System.nanoTime();
-                List<Exchange> b = SmtpScript.run(postern.smtpPort(), script, sc.message);
-                long tc = System.nanoTime();
-                report.append("== ").append(sc.id()).append("   (postfix ").append((tb - ta) / 1_000_000)
-                        .append(" ms, postern ").append((tc - tb) / 1_000_000).append(" ms)\n");
-                int n = Math.max(a.size(), b.size());
-                for (int i = 0; i < n; i++) {
-                    Exchange x = i < a.size() ? a.get(i) : null;
-                    Exchange y = i < b.size() ? b.get(i) : null;
-                    String command = x != null ? x.command() : y.command();
-                    String px = x == null ? "(nothing)" : normalize(x);
-                    String py = y == null ? "(nothing)" : normalize(y);
-                    boolean same = px.equals(py);
-                    report.append(same ? "   " : "!! ").append(command).append("\n      postfix: ")
-                            .append(px.replace("\n", "\n               ")).append('\n');
-                    if (!same) {
-                        report.append("      postern: ").append(py.replace("\n", "\n               ")).append('\n');
-                        synchronized (differences) {
-                            differences.add(new Difference(sc.id(), command, px, py));
-                        }
-                    }
-                }
-            }
+            comparison.run(scenarios, postfix.port(), postern.smtpPort(), report);
             report.append("## configuration ").append(config).append(": ").append(scenarios.size()).append(" scenarios in ")
                     .append((System.nanoTime() - t0) / 1_000_000).append(" ms\n");
         }
@@ -987,40 +879,5 @@ class DifferentialTest {
     private static AutoCloseable timing(StringBuilder report, String what, long started) {
         report.append("## ").append(what).append(" up after ").append((System.nanoTime() - started) / 1_000_000).append(" ms\n");
         return () -> { };
-    }
-
-    /** Postern's start configures the global log; one at a time. */
-    private static synchronized TestPostern startPostern(Path dir, String mainCf) throws Exception {
-        return TestPostern.start(dir, mainCf);
-    }
-
-    /** Greeting and EHLO/HELO replies name the software: compare their codes only. */
-    static String normalize(Exchange e) {
-        String c = e.command().toUpperCase();
-        String r = e.reply();
-        if (r.startsWith("220 ") && (c.equals("(CONNECT)") || c.startsWith("XCLIENT"))) {
-            return "220 (greeting)";
-        }
-        if ((c.startsWith("EHLO") || c.startsWith("HELO")) && r.startsWith("250")) {
-            return "250 (helo reply)";
-        }
-        // The reason of a failed login comes from the SASL back end: Dovecot's "(reason
-        // unavailable)" in this test, Cyrus's "authentication failure", which Postern sends.
-        r = r.replaceFirst("^535 5\\.7\\.8 Error: authentication failed: (\\(reason unavailable\\)|authentication failure)$",
-                "535 5.7.8 Error: authentication failed: (reason from the SASL back end)");
-        if (r.startsWith("<closed")) {
-            return "<closed>";   // "connection reset" or an orderly close: both a hang-up
-        }
-        return r.replaceAll("queued as [0-9A-Za-z]+", "queued as ID");
-    }
-
-    static String table(List<Difference> diffs) {
-        StringBuilder sb = new StringBuilder();
-        for (Difference d : diffs) {
-            sb.append("- ").append(d.scenario()).append(" | ").append(d.command()).append('\n')
-                    .append("    postfix: ").append(d.postfix().replace("\n", "\n             ")).append('\n')
-                    .append("    postern: ").append(d.postern().replace("\n", "\n             ")).append('\n');
-        }
-        return sb.toString();
     }
 }

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Everything lives in one folder: {@code etc/} (main.cf, master.cf and any table files the
  * test writes with {@link #file}), {@code queue/}, {@code data/} and the log file {@code maillog}.
  * The instance listens on one free loopback port ({@link #port()}) with an {@code smtpd} whose
- * {@code -o} overrides the caller may add, and trusts {@code 127.0.0.0/8} for XCLIENT, so a test
+ * {@code -o} overrides the caller may add (or on several, {@link #port(String)}), and trusts {@code 127.0.0.0/8} for XCLIENT, so a test
  * client can impersonate any client address and DNS state. Nothing leaves the machine: the
  * default transport is {@code error:} and hosted mailboxes go to {@code discard:}. The system
  * Postfix instance (if any) is never touched.
@@ -50,14 +52,15 @@ public final class PostfixInstance implements AutoCloseable {
 
     private final Path dir;
     private final Path config;
-    private final int port;
+    private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final String nameserver;
     private boolean running;
     private final Thread shutdownHook = new Thread(this::close, "private-postfix-stop");
 
-    private PostfixInstance(Path dir, int port) {
+    private PostfixInstance(Path dir, String nameserver) {
         this.dir = dir;
         this.config = dir.resolve("etc");
-        this.port = port;
+        this.nameserver = nameserver;
     }
 
     /** True when Debian's Postfix is installed (the binary and its packaged master.cf). */
@@ -72,17 +75,50 @@ public final class PostfixInstance implements AutoCloseable {
      * @param smtpdOverrides {@code -o name=value} overrides for the test listener, without the "-o"
      */
     public static PostfixInstance start(Path dir, String mainCf, List<String> smtpdOverrides) throws IOException, InterruptedException {
+        return start(dir, mainCf, Map.of("smtpd", smtpdOverrides), null);
+    }
+
+    /**
+     * As {@link #start(Path, String, List)} with several smtpd listeners, each on its own free
+     * port ({@link #port(String)}) with its own {@code -o} overrides, and optionally a private
+     * DNS resolver.
+     *
+     * <p>Postfix resolves through the C library, which reads {@code /etc/resolv.conf} (port 53
+     * only) and {@code /etc/hosts}. With a {@code nameserver} the master is started in a private
+     * mount namespace ({@code unshare --mount}) where both files are replaced by bind mounts of
+     * files in {@code dir/resolver/}: {@code nameserver} (an address whose port 53 is a test DNS
+     * server) and {@code 127.0.0.1 localhost}. All Postfix daemons inherit the namespace; the
+     * machine's own files are never changed.
+     *
+     * @param listeners  listener name to {@code -o name=value} overrides, in master.cf order
+     * @param nameserver the IP address of the DNS server Postfix must use, or null for the system's
+     */
+    public static PostfixInstance start(Path dir, String mainCf, Map<String, List<String>> listeners, String nameserver)
+            throws IOException, InterruptedException {
         if (!installed()) {
             throw new AssertionError("Postfix is not installed: install postfix (Debian package; see .ci/run, which installs it)");
         }
-        PostfixInstance pf = new PostfixInstance(dir, freePort());
-        pf.writeConfig(mainCf, smtpdOverrides);
+        PostfixInstance pf = new PostfixInstance(dir, nameserver);
+        for (String name : listeners.keySet()) {
+            pf.ports.put(name, freePort());
+        }
+        pf.writeConfig(mainCf, listeners);
         pf.startAndAwait();
         return pf;
     }
 
+    /** The port of the first (or only) listener. */
     public int port() {
-        return port;
+        return ports.values().iterator().next();
+    }
+
+    /** The port of a named listener. */
+    public int port(String listener) {
+        Integer p = ports.get(listener);
+        if (p == null) {
+            throw new IllegalArgumentException("no listener " + listener + "; listeners: " + ports.keySet());
+        }
+        return p;
     }
 
     public Path directory() {
@@ -116,7 +152,7 @@ public final class PostfixInstance implements AutoCloseable {
         return writeTable(config, name, text);
     }
 
-    private void writeConfig(String mainCf, List<String> smtpdOverrides) throws IOException {
+    private void writeConfig(String mainCf, Map<String, List<String>> listeners) throws IOException {
         Files.createDirectories(config);
         Files.createDirectories(dir.resolve("queue"));
         Files.createDirectories(dir.resolve("data"));
@@ -155,11 +191,17 @@ public final class PostfixInstance implements AutoCloseable {
                 biff = no
                 %s
                 """.formatted(dir.resolve("queue"), dir.resolve("data"), log(), mainCf));
-        Files.writeString(config.resolve("master.cf"), masterCf(smtpdOverrides));
+        Files.writeString(config.resolve("master.cf"), masterCf(listeners));
+        if (nameserver != null) {
+            Path resolver = dir.resolve("resolver");
+            // One try with a short timeout: a scenario that simulates a DNS timeout waits this long.
+            writeTable(resolver, "resolv.conf", "nameserver " + nameserver + "\noptions timeout:2 attempts:1\n");
+            writeTable(resolver, "hosts", "127.0.0.1 localhost\n");
+        }
     }
 
-    /** The packaged master.cf without its port-25 listener, never chrooted, plus the test listener. */
-    private String masterCf(List<String> overrides) throws IOException {
+    /** The packaged master.cf without its port-25 listener, never chrooted, plus the test listeners. */
+    private String masterCf(Map<String, List<String>> listeners) throws IOException {
         StringBuilder out = new StringBuilder();
         boolean skipping = false;
         for (String line : Files.readAllLines(PACKAGED_MASTER_CF)) {
@@ -184,9 +226,11 @@ public final class PostfixInstance implements AutoCloseable {
                 out.append(line).append('\n');
             }
         }
-        out.append("127.0.0.1:").append(port).append(" inet n - n - - smtpd\n");
-        for (String o : overrides) {
-            out.append("  -o ").append(o).append('\n');
+        for (var l : listeners.entrySet()) {
+            out.append("127.0.0.1:").append(ports.get(l.getKey())).append(" inet n - n - - smtpd\n");
+            for (String o : l.getValue()) {
+                out.append("  -o ").append(o).append('\n');
+            }
         }
         return out.toString();
     }
@@ -194,9 +238,23 @@ public final class PostfixInstance implements AutoCloseable {
     private void startAndAwait() throws IOException, InterruptedException {
         run("chown", "-R", "postfix", dir.resolve("data").toString());
         run(POSTFIX.toString(), "-c", config.toString(), "set-permissions");
-        run(POSTFIX.toString(), "-c", config.toString(), "start");
+        if (nameserver == null) {
+            run(POSTFIX.toString(), "-c", config.toString(), "start");
+        } else {
+            Path resolver = dir.resolve("resolver");
+            run("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    "mount --bind \"$1\" /etc/resolv.conf && mount --bind \"$2\" /etc/hosts && exec \"$3\" -c \"$4\" start",
+                    "sh", resolver.resolve("resolv.conf").toString(), resolver.resolve("hosts").toString(),
+                    POSTFIX.toString(), config.toString());
+        }
         running = true;
         Runtime.getRuntime().addShutdownHook(shutdownHook);   // a JVM that dies leaves no master behind
+        for (int port : ports.values()) {
+            awaitGreeting(port);
+        }
+    }
+
+    private void awaitGreeting(int port) throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(START_TIMEOUT);
         IOException last = null;
         while (Instant.now().isBefore(deadline)) {

@@ -34,8 +34,17 @@ final class SmtpScript {
 
     /** As {@link #run(int, List)}, sending {@code message} (with its ending ".") after a 354. */
     static List<Exchange> run(int port, List<String> steps, String message) throws IOException {
+        return run(null, port, steps, message);
+    }
+
+    /**
+     * As {@link #run(int, List, String)}, connecting from {@code localAddress} (any 127/8
+     * address; null for the default), so the server sees that client address.
+     */
+    static List<Exchange> run(String localAddress, int port, List<String> steps, String message) throws IOException {
         List<Exchange> out = new ArrayList<>();
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port,
+                localAddress == null ? null : InetAddress.getByName(localAddress), 0)) {
             s.setSoTimeout(15_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
             OutputStream o = s.getOutputStream();

@@ -191,6 +191,61 @@ class DnsChecksTest {
     }
 
     @Test
+    void rblTemplateWithUnknownMacro() {
+        // Postfix 3.7 (DifferentialDnsTest r): a map template naming an unknown macro is bad and
+        // default_rbl_reply is used; a bad default_rbl_reply is a configuration error.
+        fx.dns.add("7.100.51.198.zen.example", "A", "127.0.0.2");
+        String cf = "smtpd_client_restrictions = reject_rbl_client zen.example\n";
+        String replies = fx.file("bad_rbl_replies", "zen.example $rbl_code listed ($rbl_result)\n").toString();
+        assertThat(show(fx.engine(cf + "rbl_reply_maps = texthash:" + replies + "\n")
+                .newSession().rcpt(new Facts()))).startsWith("554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using zen.example");
+        assertThat(show(fx.engine(cf + "default_rbl_reply = $rbl_code listed ($no_such_macro)\n")
+                .newSession().rcpt(new Facts()))).isEqualTo("451 4.3.5 Server configuration error");
+        assertThat(show(fx.engine(cf + "default_rbl_reply = $rbl_code 5.7.9 listed: $client\n")
+                .newSession().rcpt(new Facts()))).isEqualTo("554 5.7.9 listed: laptop.isp.example[198.51.100.7]");
+    }
+
+    @Test
+    void rhsblNameWithTrailingDotIsNotListed() {
+        fx.dns.add("bad.example.dbl.example", "A", "127.0.1.2");
+        assertThat(show(fx.engine("smtpd_helo_restrictions = reject_rhsbl_helo dbl.example\n").newSession()
+                .rcpt(new Facts().helo("bad.example.")))).isEqualTo("ACCEPT");
+        assertThat(show(fx.engine("smtpd_sender_restrictions = reject_rhsbl_sender dbl.example\n").newSession()
+                .rcpt(new Facts().from("x@bad.example.")))).isEqualTo("ACCEPT");
+    }
+
+    @Test
+    void nullMxAmongOtherRecords() {
+        fx.dns.add("mixed.example", "MX", "10 mx.good.example.").add("mixed.example", "MX", "20 .");
+        assertThat(show(fx.engine("smtpd_sender_restrictions = reject_unknown_sender_domain\n").newSession()
+                .rcpt(new Facts().from("a@mixed.example"))))
+                .isEqualTo("550 5.7.27 <a@mixed.example>: Sender address rejected: Domain mixed.example does not accept mail (nullMX)");
+    }
+
+    @Test
+    void bareAddressHeloIsLookedUpAsAName() {
+        assertThat(show(fx.engine("smtpd_helo_restrictions = reject_unknown_helo_hostname\n").newSession()
+                .rcpt(new Facts().helo("198.51.100.2"))))
+                .isEqualTo("450 4.7.1 <198.51.100.2>: Helo command rejected: Host not found");
+        assertThat(show(fx.engine("smtpd_helo_restrictions = reject_unknown_helo_hostname\n").newSession()
+                .rcpt(new Facts().helo("[198.51.100.2]")))).isEqualTo("ACCEPT");
+    }
+
+    @Test
+    void serverChecksOfAddressLiterals() {
+        String table = " inline:{{192.0.2.66=REJECT server address blocked}}\n";
+        // MX and A checks use the literal's address; an address has no name server.
+        assertThat(show(fx.engine("smtpd_sender_restrictions = check_sender_mx_access" + table).newSession()
+                .rcpt(new Facts().from("x@[192.0.2.66]"))))
+                .isEqualTo("554 5.7.1 <x@[192.0.2.66]>: Sender address rejected: server address blocked");
+        assertThat(show(fx.engine("smtpd_sender_restrictions = check_sender_a_access" + table).newSession()
+                .rcpt(new Facts().from("x@[192.0.2.66]"))))
+                .isEqualTo("554 5.7.1 <x@[192.0.2.66]>: Sender address rejected: server address blocked");
+        assertThat(show(fx.engine("smtpd_sender_restrictions = check_sender_ns_access" + table).newSession()
+                .rcpt(new Facts().from("x@[192.0.2.66]")))).isEqualTo("ACCEPT");
+    }
+
+    @Test
     void lookupsAreCachedPerSession() {
         PolicySession s = fx.engine("smtpd_sender_restrictions = reject_unknown_sender_domain\n").newSession();
         s.rcpt(new Facts().from("a@good.example"));

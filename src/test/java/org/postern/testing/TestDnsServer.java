@@ -61,13 +61,55 @@ public final class TestDnsServer implements AutoCloseable {
         }
         udp = u;
         tcp = t;
+        start();
+    }
+
+    /** A server on the given address and port, UDP and TCP (fails if either is taken). */
+    public TestDnsServer(InetAddress address, int port) throws IOException {
+        ServerSocket t = new ServerSocket(port, 50, address);
+        try {
+            udp = new DatagramSocket(port, address);
+        } catch (IOException e) {
+            t.close();
+            throw e;
+        }
+        tcp = t;
+        start();
+    }
+
+    /**
+     * A server on port 53 of a random address in 127.53.0.0/16, for a program that can only be
+     * given a resolv.conf (whose {@code nameserver} lines take no port): the glibc resolver in the
+     * differential tests' Postfix. Any 127/8 address is a loopback address on Linux; a random one
+     * lets test runs on the same machine coexist. Port 53 needs root (as Postfix does).
+     */
+    public static TestDnsServer onPort53() throws IOException {
+        IOException last = null;
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 20; attempt++) {
+            InetAddress address = InetAddress.getByAddress(new byte[] {127, 53, (byte) random.nextInt(256), (byte) (1 + random.nextInt(254))});
+            try {
+                return new TestDnsServer(address, 53);
+            } catch (IOException taken) {
+                last = taken;
+            }
+        }
+        throw new IOException("no free loopback address for a DNS server on port 53 (root needed)", last);
+    }
+
+    private void start() {
         Thread.ofVirtual().name("test-dns-udp").start(this::serveUdp);
         Thread.ofVirtual().name("test-dns-tcp").start(this::serveTcp);
     }
 
-    /** {@code 127.0.0.1:PORT}, the form {@code dns_servers} and {@code --dns-server} take. */
+    /** {@code ADDRESS:PORT}, the form {@code dns_servers} and {@code --dns-server} take. */
     public String address() {
-        return "127.0.0.1:" + udp.getLocalPort();
+        return udp.getLocalAddress().getHostAddress() + ":" + udp.getLocalPort();
+    }
+
+    /** The IP address the server listens on (a resolv.conf {@code nameserver} value). */
+    public String host() {
+        return udp.getLocalAddress().getHostAddress();
     }
 
     public int port() {
