@@ -25,6 +25,7 @@ import org.postern.lookup.LookupTables;
 import org.postern.lookup.TableConfigException;
 import org.postern.policy.AddressClassifier;
 import org.postern.policy.PolicyEngine;
+import org.postern.queue.Notifier;
 import org.postern.queue.QueueManager;
 import org.postern.queue.Router;
 import org.postern.queue.Spool;
@@ -112,7 +113,8 @@ public final class PosternServer implements AutoCloseable {
                     transports, new QueueManager.Options(main.time("queue_run_delay"), main.time("minimal_backoff_time"),
                     main.time("maximal_backoff_time"), main.time("maximal_queue_lifetime"),
                     main.time("bounce_queue_lifetime"), main.integer("default_destination_concurrency_limit"),
-                    main.integer("default_destination_recipient_limit")), clock);
+                    main.integer("default_destination_recipient_limit")), clock,
+                    new Notifier(spool, notifierSettings(main), clock));
             queueManager.start();
             SmtpServer smtp = SmtpServer.start(serverContext, config.listeners(), main.list("inet_interfaces"),
                     main.list("inet_protocols"), tables);
@@ -128,6 +130,14 @@ public final class PosternServer implements AutoCloseable {
             }
             throw new StartException(e.getMessage(), e);
         }
+    }
+
+    /** The bounce(8) parameters. */
+    static Notifier.Settings notifierSettings(ParameterSet main) {
+        return new Notifier.Settings(main.get("myhostname"), main.get("myorigin"), main.size("bounce_size_limit"),
+                java.util.Set.copyOf(main.list("notify_classes")), main.get("bounce_notice_recipient"),
+                main.get("2bounce_notice_recipient"), main.get("delay_notice_recipient"),
+                main.get("double_bounce_sender"), main.time("delay_warning_time"), main.time("maximal_queue_lifetime"));
     }
 
     /**

@@ -288,6 +288,14 @@ public final class Spool implements Closeable {
         return simple(new LogFormat.Deleted(queueId));
     }
 
+    /**
+     * Sets an envelope attribute durably (the queue manager notes there that a message's delay
+     * warning was sent, so that it is sent once).
+     */
+    public boolean setAttribute(String queueId, String key, String value) throws IOException {
+        return simple(new LogFormat.AttributeSet(queueId, key, value));
+    }
+
     private boolean simple(LogFormat.Change change) throws IOException {
         if (get(change.queueId()).isEmpty()) {
             return false;
@@ -517,6 +525,8 @@ public final class Spool implements Closeable {
             case LogFormat.Held h -> old == null ? null : old.with(old.envelope(), true);
             case LogFormat.Released r -> old == null ? null : old.with(old.envelope(), false);
             case LogFormat.Deleted d -> null;
+            case LogFormat.AttributeSet a -> old == null ? null
+                    : old.with(old.envelope().withAttribute(a.key(), a.value()), old.held());
         };
         if (old != null) {
             account(old, -1);
