@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
             ExplainCommand.class,
             DkimCommand.class,
             SpfCommand.class,
+            QueueCommand.class,
             CommandLine.HelpCommand.class,
         },
         footer = {"", "See docs/cli.md for every command, docs/parameters.md for every main.cf parameter."})

@@ -25,10 +25,12 @@ import org.postern.lookup.LookupTables;
 import org.postern.lookup.TableConfigException;
 import org.postern.policy.AddressClassifier;
 import org.postern.policy.PolicyEngine;
+import org.postern.queue.ControlServer;
 import org.postern.queue.Notifier;
 import org.postern.queue.QueueManager;
 import org.postern.queue.Router;
 import org.postern.queue.Spool;
+import org.postern.queue.SpoolTools;
 import org.postern.queue.Transport;
 import org.postern.server.AliasExpander;
 import org.postern.server.AuthThrottle;
@@ -58,12 +60,14 @@ public final class PosternServer implements AutoCloseable {
     private final QueueManager queueManager;
     private final LmtpTransport lmtp;
     private final SmtpServer smtp;
+    private final ControlServer control;
     private final Duration shutdownTimeout;
 
-    private PosternServer(Spool spool, QueueManager queueManager, LmtpTransport lmtp, SmtpServer smtp,
-                          Duration shutdownTimeout) {
+    private PosternServer(Spool spool, QueueManager queueManager, ControlServer control, LmtpTransport lmtp,
+                          SmtpServer smtp, Duration shutdownTimeout) {
         this.spool = spool;
         this.queueManager = queueManager;
+        this.control = control;
         this.lmtp = lmtp;
         this.smtp = smtp;
         this.shutdownTimeout = shutdownTimeout;
@@ -116,9 +120,25 @@ public final class PosternServer implements AutoCloseable {
                     main.integer("default_destination_recipient_limit")), clock,
                     new Notifier(spool, notifierSettings(main), clock));
             queueManager.start();
-            SmtpServer smtp = SmtpServer.start(serverContext, config.listeners(), main.list("inet_interfaces"),
-                    main.list("inet_protocols"), tables);
-            return new PosternServer(spool, queueManager, lmtp, smtp, main.time("postern_shutdown_timeout"));
+            ControlServer control = null;
+            try {
+                control = ControlServer.start(queueDirectory, new SpoolTools(spool, queueManager, clock));
+            } catch (IOException e) {
+                // Mail still flows; only the queue commands cannot reach this server.
+                LOG.error("{}; postern queue commands will not work while this server runs", e.getMessage());
+            }
+            SmtpServer smtp;
+            try {
+                smtp = SmtpServer.start(serverContext, config.listeners(), main.list("inet_interfaces"),
+                        main.list("inet_protocols"), tables);
+            } catch (SmtpServer.StartException e) {
+                if (control != null) {
+                    control.close();
+                }
+                queueManager.close();
+                throw e;
+            }
+            return new PosternServer(spool, queueManager, control, lmtp, smtp, main.time("postern_shutdown_timeout"));
         } catch (SmtpServer.StartException | TlsException | TableConfigException | IOException
                  | IllegalArgumentException | org.postern.policy.PolicyConfigException e) {
             if (spool != null) {
@@ -224,6 +244,9 @@ public final class PosternServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (control != null) {
+            control.close();
+        }
         smtp.stop(shutdownTimeout);
         queueManager.close();
         lmtp.close();

@@ -89,6 +89,13 @@ public final class Spool implements Closeable {
         }
     }
 
+    /** The spool is open in another process (or already in this one): its lock is taken. */
+    public static final class InUseException extends IOException {
+        InUseException(String message) {
+            super(message);
+        }
+    }
+
     /** One log append waiting for the committer; {@code change == null} tells it to stop. */
     private record Op(ByteBuffer record, Path bodyFile, long bodyOffset, LogFormat.Change change,
                       CompletableFuture<Void> done) {
@@ -161,11 +168,11 @@ public final class Spool implements Closeable {
         try {
             FileLock lock = lockFile.tryLock();
             if (lock == null) {
-                throw new IOException(dir + ": spool is in use by another process");
+                throw new InUseException(dir + ": spool is in use by another process");
             }
         } catch (OverlappingFileLockException | IOException e) {
             lockFile.close();
-            throw e instanceof IOException io ? io : new IOException(dir + ": spool is already open", e);
+            throw e instanceof IOException io ? io : new InUseException(dir + ": spool is already open in this process");
         }
         try {
             clearIncoming();
