@@ -40,7 +40,7 @@ import picocli.CommandLine.Parameters;
 final class QueueCommand {
 
     /** How long a command waits for a server that holds the spool lock but has no socket yet (starting up). */
-    private static final Duration STARTING_SERVER_WAIT = Duration.ofSeconds(10);
+    static Duration startingServerWait = Duration.ofSeconds(10); // shortened by tests
 
     private QueueCommand() {
     }
@@ -67,7 +67,7 @@ final class QueueCommand {
         }
 
         private int withTools(Path queueDirectory, Work work) throws IOException, InterruptedException {
-            Instant deadline = Instant.now().plus(STARTING_SERVER_WAIT);
+            Instant deadline = Instant.now().plus(startingServerWait);
             while (true) {
                 Optional<ControlClient> client = ControlClient.connect(queueDirectory);
                 if (client.isPresent()) {
@@ -201,14 +201,15 @@ final class QueueCommand {
                 out().println("Mail queue is empty");
                 return 0;
             }
-            out().println(String.format("%-14s %8s %-20s  %s", "-Queue ID-", "--Size--", "----Arrival Time----",
+            // Columns: ID and mark (14), size (8), arrival (19, under a 20-wide title), sender or recipient.
+            out().println(String.format("%-14s %8s %s %s", "-Queue ID-", "--Size--", "----Arrival Time----",
                     "-Sender/Recipient-------"));
             long bytes = 0;
             for (QueueTools.Listed l : all) {
                 Envelope e = l.envelope();
                 bytes += e.size();
                 char mark = l.held() ? '!' : l.active() ? '*' : ' ';
-                out().println(String.format("%-13s%c %8d %-20s  %s", e.queueId(), mark, e.size(),
+                out().println(String.format("%-13s%c %8d %s  %s", e.queueId(), mark, e.size(),
                         ARRIVAL.format(e.arrival().atZone(ZoneId.systemDefault())),
                         e.sender().isEmpty() ? "MAILER-DAEMON" : e.sender()));
                 String lastReason = null;
@@ -221,7 +222,7 @@ final class QueueCommand {
                         out().println("(" + r.lastReply() + ")");
                     }
                     lastReason = r.lastReply();
-                    out().println(" ".repeat(47) + r.address());
+                    out().println(" ".repeat(45) + r.address());
                 }
                 out().println();
             }

@@ -10,8 +10,8 @@ import java.util.Base64;
 
 /**
  * The queue control protocol between {@code postern queue} and the running server, over a
- * UNIX domain socket at {@code $queue_directory/private/control} (the directory is mode 0700,
- * the socket 0600: only the server's owner can use it). One request per connection.
+ * UNIX domain socket at {@code $queue_directory/private/queue-control} (mode 0600, in a
+ * directory created 0700: only the server's owner can use it). One request per connection.
  *
  * <pre>
  * request  = command *(SP argument) LF
@@ -35,7 +35,7 @@ public final class ControlProtocol {
 
     /** Where the server listens for a queue directory. */
     public static Path socketPath(Path queueDirectory) {
-        return queueDirectory.resolve("private").resolve("control");
+        return queueDirectory.resolve("private").resolve("queue-control");
     }
 
     static String entry(QueueTools.Listed l) {

@@ -49,13 +49,17 @@ public final class ControlServer implements Closeable {
     public static ControlServer start(Path queueDirectory, QueueTools tools) throws IOException {
         Path socket = ControlProtocol.socketPath(queueDirectory);
         Path dir = socket.getParent();
-        Files.createDirectories(dir);
-        // Owner only: the directory guards the socket from the moment it is bound (before its chmod).
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        if (!Files.isDirectory(dir)) {
+            // Owner only, as Postfix's private/. An existing one is left as the admin set it up
+            // (Dovecot's LMTP socket may live there too).
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
         Files.deleteIfExists(socket);
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             channel.bind(UnixDomainSocketAddress.of(socket));
+            // Connecting needs write permission on the socket: from bind until here the umask
+            // (at least 022 in practice) already kept others out; now only the owner may.
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
         } catch (IOException | RuntimeException e) {
             channel.close();
