@@ -186,6 +186,32 @@ class QueueCommandTest {
         }
     }
 
+    /** The server wires the notifier in: an expired recipient's bounce is queued to the sender and visible. */
+    @Test
+    void expiredMessageBouncesToItsSender() throws Exception {
+        try (TestPostern p = TestPostern.start(dir, """
+                virtual_transport = lmtp:inet:127.0.0.1:%d
+                maximal_queue_lifetime = 0s
+                """.formatted(TestPostern.freePort()))) {
+            String id = send(p, "bob@example.test", "gives up at once");
+            p.awaitLog(id + ": to=<alice@example.test>");
+            p.awaitLog("status=expired, returned to sender");
+            p.awaitLog(id + ": sender non-delivery notification: ");
+            Matcher m = Pattern.compile(id + ": sender non-delivery notification: ([0-9A-F]+)").matcher(p.logText());
+            assertThat(m.find()).isTrue();
+            String bounce = m.group(1);
+            p.awaitLog(id + ": removed");
+
+            assertThat(queue(p, "list").out()).containsPattern(bounce + "[ *] .*MAILER-DAEMON\\n(\\(.*\\)\\n)? +bob@example.test");
+            String shown = queue(p, "show", bounce).out();
+            assertThat(shown).contains("sender: <>").contains("recipient: <bob@example.test>")
+                    .contains("From: MAILER-DAEMON@mx.example.test (Mail Delivery System)")
+                    .contains("report-type=delivery-status")
+                    .contains("Final-Recipient: rfc822; alice@example.test").contains("Action: failed")
+                    .contains("X-Postern-Queue-ID: " + id).contains("Subject: gives up at once");
+        }
+    }
+
     @Test
     void listWithoutAQueueIsEmpty() throws Exception {
         Path config = Files.createDirectories(dir.resolve("etc"));
