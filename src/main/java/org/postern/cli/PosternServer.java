@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.postern.config.ConfigException;
 import org.postern.config.Configuration;
 import org.postern.config.Listener;
@@ -155,7 +156,7 @@ public final class PosternServer implements AutoCloseable {
     /** The bounce(8) parameters. */
     static Notifier.Settings notifierSettings(ParameterSet main) {
         return new Notifier.Settings(main.get("myhostname"), main.get("myorigin"), main.size("bounce_size_limit"),
-                java.util.Set.copyOf(main.list("notify_classes")), main.get("bounce_notice_recipient"),
+                Set.copyOf(main.list("notify_classes")), main.get("bounce_notice_recipient"),
                 main.get("2bounce_notice_recipient"), main.get("delay_notice_recipient"),
                 main.get("double_bounce_sender"), main.time("delay_warning_time"), main.time("maximal_queue_lifetime"));
     }

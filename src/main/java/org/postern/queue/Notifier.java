@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.postern.log.MailLog;
 import org.slf4j.Logger;
@@ -306,7 +307,7 @@ public final class Notifier {
             Envelope envelope = new Envelope(writer.queueId(), noticeSender, List.of(Recipient.of(to)), now,
                     new Envelope.ClientInfo("localhost", "127.0.0.1", null, "bounce", null), 0, null, null,
                     built.eightBit() ? Envelope.BodyType.EIGHT_BIT_MIME : Envelope.BodyType.SEVEN_BIT,
-                    built.international(), java.util.Map.of());
+                    built.international(), Map.of());
             writer.commit(envelope);
             MailLog.logger("qmgr").info("{}: from=<{}>, size={}, nrcpt=1 (queue active)", writer.queueId(),
                     noticeSender, writer.size());

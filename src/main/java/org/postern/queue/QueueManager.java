@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.postern.log.MailLog;
 import org.slf4j.Logger;
 
@@ -166,12 +167,24 @@ public final class QueueManager implements AutoCloseable {
      * notice could not be written is deferred instead, so that no failure goes unreported.
      */
     private void finishPass(Envelope envelope, List<Notifier.Outcome> outcomes) {
-        Set<String> unreported = outcomes.stream().anyMatch(o -> o.failed() || o.delivery().status() == Recipient.Status.DELIVERED)
-                ? notifier.passFinished(envelope, outcomes) : Set.of();
+        Set<String> unreported;
+        try {
+            unreported = outcomes.stream().anyMatch(o -> o.failed() || o.delivery().status() == Recipient.Status.DELIVERED)
+                    ? notifier.passFinished(envelope, outcomes) : Set.of();
+        } catch (RuntimeException e) {
+            // A failure must not vanish unreported: keep the failed recipients deferred and retry.
+            QMGR.error("{}: sending notices failed: {}", envelope.queueId(), e.toString());
+            unreported = outcomes.stream().filter(Notifier.Outcome::failed).map(o -> o.delivery().recipient())
+                    .collect(Collectors.toSet());
+        }
         for (Notifier.Outcome o : outcomes) {
             persist(envelope, o, unreported.contains(o.delivery().recipient()));
         }
-        spool.get(envelope.queueId()).ifPresent(e -> notifier.warnIfDelayed(e.envelope()));
+        try {
+            spool.get(envelope.queueId()).ifPresent(e -> notifier.warnIfDelayed(e.envelope()));
+        } catch (RuntimeException e) {
+            QMGR.error("{}: sending the delay warning failed: {}", envelope.queueId(), e.toString());
+        }
     }
 
     private void deliverBatch(Envelope envelope, Router.Route route, List<Recipient> batch,

@@ -68,10 +68,8 @@ public final class SpoolTools implements QueueTools {
 
     @Override
     public Result release(Selection which) throws IOException {
-        return apply(which, SpoolEntry::held, id -> {
-            // The spool's listener hands a released message to the queue manager.
-            return spool.release(id);
-        });
+        // The spool's listener hands a released message to the running queue manager.
+        return apply(which, SpoolEntry::held, spool::release);
     }
 
     @Override
