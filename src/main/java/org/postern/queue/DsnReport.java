@@ -155,10 +155,9 @@ public final class DsnReport {
 
         // Part 3: what is returned of the original (RFC 3462/6522 text/rfc822-headers, RFC 6533 message/global*).
         head.append(CRLF).append("--").append(boundary).append(CRLF);
-        boolean fullReturned = full;
         String what = notice.kind() == Action.FAILED ? "Undelivered Message" : "Message";
-        head.append("Content-Description: ").append(what).append(fullReturned ? "" : " Headers").append(CRLF);
-        String type = fullReturned ? (env.smtpUtf8() ? "message/global" : "message/rfc822")
+        head.append("Content-Description: ").append(what).append(full ? "" : " Headers").append(CRLF);
+        String type = full ? (env.smtpUtf8() ? "message/global" : "message/rfc822")
                 : (env.smtpUtf8() ? "message/global-headers" : "text/rfc822-headers");
         head.append("Content-Type: ").append(type).append(CRLF);
         head.append("Content-Transfer-Encoding: ").append(isAscii(attached) ? "7bit" : "8bit").append(CRLF).append(CRLF);
