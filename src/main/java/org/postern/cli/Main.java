@@ -32,6 +32,7 @@ import picocli.CommandLine.ScopeType;
             SpfCommand.class,
             DmarcCommand.class,
             DnsCommand.class,
+            QueueCommand.class,
             CommandLine.HelpCommand.class,
         },
         footer = {"", "See docs/cli.md for every command, docs/parameters.md for every main.cf parameter."})

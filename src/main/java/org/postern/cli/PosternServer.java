@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.postern.config.ConfigException;
 import org.postern.config.Configuration;
 import org.postern.config.Listener;
@@ -25,9 +26,12 @@ import org.postern.lookup.LookupTables;
 import org.postern.lookup.TableConfigException;
 import org.postern.policy.AddressClassifier;
 import org.postern.policy.PolicyEngine;
+import org.postern.queue.ControlServer;
+import org.postern.queue.Notifier;
 import org.postern.queue.QueueManager;
 import org.postern.queue.Router;
 import org.postern.queue.Spool;
+import org.postern.queue.SpoolTools;
 import org.postern.queue.Transport;
 import org.postern.server.AliasExpander;
 import org.postern.server.AuthThrottle;
@@ -59,14 +63,16 @@ public final class PosternServer implements AutoCloseable {
     private final QueueManager queueManager;
     private final LmtpTransport lmtp;
     private final SmtpServer smtp;
+    private final ControlServer control;
     private final Duration shutdownTimeout;
     private final DmarcEvaluationWriter dmarcEvaluations;
 
-    private PosternServer(Spool spool, QueueManager queueManager, LmtpTransport lmtp, SmtpServer smtp,
-                          Duration shutdownTimeout, DmarcEvaluationWriter dmarcEvaluations) {
+    private PosternServer(Spool spool, QueueManager queueManager, ControlServer control, LmtpTransport lmtp,
+                          SmtpServer smtp, Duration shutdownTimeout, DmarcEvaluationWriter dmarcEvaluations) {
         this.dmarcEvaluations = dmarcEvaluations;
         this.spool = spool;
         this.queueManager = queueManager;
+        this.control = control;
         this.lmtp = lmtp;
         this.smtp = smtp;
         this.shutdownTimeout = shutdownTimeout;
@@ -120,11 +126,29 @@ public final class PosternServer implements AutoCloseable {
                     transports, new QueueManager.Options(main.time("queue_run_delay"), main.time("minimal_backoff_time"),
                     main.time("maximal_backoff_time"), main.time("maximal_queue_lifetime"),
                     main.time("bounce_queue_lifetime"), main.integer("default_destination_concurrency_limit"),
-                    main.integer("default_destination_recipient_limit")), clock);
+                    main.integer("default_destination_recipient_limit")), clock,
+                    new Notifier(spool, notifierSettings(main), clock));
             queueManager.start();
-            SmtpServer smtp = SmtpServer.start(serverContext, config.listeners(), main.list("inet_interfaces"),
-                    main.list("inet_protocols"), tables);
-            return new PosternServer(spool, queueManager, lmtp, smtp, main.time("postern_shutdown_timeout"), dmarcEvaluations);
+            ControlServer control = null;
+            try {
+                control = ControlServer.start(queueDirectory, new SpoolTools(spool, queueManager, clock));
+            } catch (IOException e) {
+                // Mail still flows; only the queue commands cannot reach this server.
+                LOG.error("{}; postern queue commands will not work while this server runs", e.getMessage());
+            }
+            SmtpServer smtp;
+            try {
+                smtp = SmtpServer.start(serverContext, config.listeners(), main.list("inet_interfaces"),
+                        main.list("inet_protocols"), tables);
+            } catch (SmtpServer.StartException e) {
+                if (control != null) {
+                    control.close();
+                }
+                queueManager.close();
+                throw e;
+            }
+            return new PosternServer(spool, queueManager, control, lmtp, smtp, main.time("postern_shutdown_timeout"),
+                    dmarcEvaluations);
         } catch (SmtpServer.StartException | TlsException | TableConfigException | IOException
                  | IllegalArgumentException | org.postern.policy.PolicyConfigException e) {
             if (dmarcEvaluations != null) {
@@ -139,6 +163,14 @@ public final class PosternServer implements AutoCloseable {
             }
             throw new StartException(e.getMessage(), e);
         }
+    }
+
+    /** The bounce(8) parameters. */
+    static Notifier.Settings notifierSettings(ParameterSet main) {
+        return new Notifier.Settings(main.get("myhostname"), main.get("myorigin"), main.size("bounce_size_limit"),
+                Set.copyOf(main.list("notify_classes")), main.get("bounce_notice_recipient"),
+                main.get("2bounce_notice_recipient"), main.get("delay_notice_recipient"),
+                main.get("double_bounce_sender"), main.time("delay_warning_time"), main.time("maximal_queue_lifetime"));
     }
 
     /**
@@ -225,6 +257,9 @@ public final class PosternServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (control != null) {
+            control.close();
+        }
         smtp.stop(shutdownTimeout);
         queueManager.close();
         lmtp.close();

@@ -377,6 +377,17 @@ public final class Parameters {
         time("maximal_queue_lifetime", "5d", 'd', "Time after which an undeliverable message is bounced.");
         time("bounce_queue_lifetime", "5d", 'd', "Time after which an undeliverable bounce is dropped.");
         time("delay_warning_time", "0h", 'h', "Time after which the sender gets a delay warning (0: never).");
+        p("bounce_size_limit", SIZE, "50000",
+                "Largest original message returned in full in a non-delivery notification; a larger one is "
+                        + "returned as its header only.");
+        p("bounce_notice_recipient", STRING, "postmaster",
+                "Gets the header of every non-delivery notification when notify_classes has bounce.");
+        p("2bounce_notice_recipient", STRING, "postmaster",
+                "Gets undeliverable non-delivery notifications (double bounces) when notify_classes has 2bounce.");
+        p("delay_notice_recipient", STRING, "postmaster",
+                "Gets the header of every delay warning when notify_classes has delay.");
+        p("double_bounce_sender", STRING, "double-bounce",
+                "Sender of the notices to the postmaster; their own failures are only logged, so notices never loop.");
         p("default_destination_concurrency_limit", INTEGER, "20", "Maximal parallel deliveries to one destination.");
         p("default_destination_recipient_limit", INTEGER, "50", "Maximal recipients per delivery.");
 

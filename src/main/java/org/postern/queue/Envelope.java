@@ -2,6 +2,7 @@ package org.postern.queue;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -69,6 +70,13 @@ public record Envelope(String queueId, String sender, List<Recipient> recipients
     public Envelope withRecipients(List<Recipient> newRecipients) {
         return new Envelope(queueId, sender, newRecipients, arrival, client, size, dsnRet, envId,
                 body, smtpUtf8, attributes);
+    }
+
+    public Envelope withAttribute(String key, String value) {
+        Map<String, String> updated = new HashMap<>(attributes);
+        updated.put(key, value);
+        return new Envelope(queueId, sender, recipients, arrival, client, size, dsnRet, envId, body,
+                smtpUtf8, updated);
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.zip.CRC32C;
  * <pre>
  * offset  size  field
  *  0      4     magic 0x50535231 ("PSR1")
- *  4      1     type: 1 message, 2 recipient state, 3 hold, 4 release, 5 delete
+ *  4      1     type: 1 message, 2 recipient state, 3 hold, 4 release, 5 delete, 6 attribute
  *  5      1     flags: bit 0 = message is on hold (message records)
  *  6      2     reserved, 0
  *  8      4     metaLength
@@ -47,6 +47,7 @@ final class LogFormat {
     static final int HOLD = 3;
     static final int RELEASE = 4;
     static final int DELETE = 5;
+    static final int ATTRIBUTE = 6;
     static final int FLAG_HELD = 1;
     /** Far above any real envelope; bounds what a damaged length can make us allocate. */
     static final int MAX_META = 64 << 20;
@@ -78,6 +79,10 @@ final class LogFormat {
     record Deleted(String queueId) implements Change {
     }
 
+    /** Sets one envelope attribute (e.g. that the delay warning was sent). */
+    record AttributeSet(String queueId, String key, String value) implements Change {
+    }
+
     static int type(Change change) {
         return switch (change) {
             case Added a -> MESSAGE;
@@ -85,6 +90,7 @@ final class LogFormat {
             case Held h -> HOLD;
             case Released r -> RELEASE;
             case Deleted d -> DELETE;
+            case AttributeSet a -> ATTRIBUTE;
         };
     }
 
@@ -101,6 +107,10 @@ final class LogFormat {
             out.enumName(s.status());
             out.str(s.reply());
             out.instant(s.nextAttempt());
+        }
+        if (change instanceof AttributeSet a) {
+            out.str(a.key());
+            out.str(a.value());
         }
         return out.bytes();
     }
@@ -121,6 +131,7 @@ final class LogFormat {
             case HOLD -> new Held(id);
             case RELEASE -> new Released(id);
             case DELETE -> new Deleted(id);
+            case ATTRIBUTE -> new AttributeSet(id, in.str(), in.str());
             default -> throw new IOException("unknown record type " + type);
         };
         in.end();

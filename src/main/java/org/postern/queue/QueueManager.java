@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.postern.log.MailLog;
 import org.slf4j.Logger;
 
@@ -35,6 +36,9 @@ import org.slf4j.Logger;
  *   <li>A recipient still deferred after {@code maximal_queue_lifetime} ({@code
  *       bounce_queue_lifetime} for bounces, i.e. the null sender) is bounced as expired.</li>
  * </ul>
+ * After each pass over a message, the {@link Notifier} sends the notices of that pass (one
+ * failure notice listing every recipient that failed in it, success notices, a delay warning)
+ * before the failed recipients are marked final.
  * Each outcome is logged as Postfix's delivery agents log it:
  * {@code ID: to=<a@b>, relay=virtual, delay=0.1, delays=0.05/0/0/0.05, dsn=2.0.0, status=sent (...)}.
  */
@@ -57,6 +61,7 @@ public final class QueueManager implements AutoCloseable {
     private final Map<String, Transport> transports;
     private final Options options;
     private final Clock clock;
+    private final Notifier notifier;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<Router.Route, Semaphore> destinations = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
@@ -64,12 +69,19 @@ public final class QueueManager implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("qmgr-timer").daemon().factory());
 
+    /** A queue manager that sends no notices (no bounces, no delay warnings). */
     public QueueManager(Spool spool, Router router, Map<String, Transport> transports, Options options, Clock clock) {
+        this(spool, router, transports, options, clock, Notifier.NONE);
+    }
+
+    public QueueManager(Spool spool, Router router, Map<String, Transport> transports, Options options, Clock clock,
+                        Notifier notifier) {
         this.spool = spool;
         this.router = router;
         this.transports = Map.copyOf(transports);
         this.options = options;
         this.clock = clock;
+        this.notifier = notifier;
     }
 
     /** Starts delivering: what is queued now, every new message, and deferred ones when due. */
@@ -112,6 +124,11 @@ public final class QueueManager implements AutoCloseable {
         return inFlight.isEmpty();
     }
 
+    /** True while this message is being delivered (Postfix's active queue; {@code queue list} marks it). */
+    public boolean isActive(String queueId) {
+        return inFlight.contains(queueId);
+    }
+
     private void deliver(String queueId) {
         SpoolEntry entry = spool.get(queueId).orElse(null);
         if (entry == null || entry.held()) {
@@ -120,6 +137,7 @@ public final class QueueManager implements AutoCloseable {
         Envelope envelope = entry.envelope();
         Instant now = clock.instant();
         Map<Router.Route, List<Recipient>> groups = new LinkedHashMap<>();
+        List<Notifier.Outcome> outcomes = new ArrayList<>();
         for (Recipient r : envelope.recipients()) {
             boolean due = r.status() == Recipient.Status.PENDING
                     || r.status() == Recipient.Status.DEFERRED && (r.nextAttempt() == null || !r.nextAttempt().isAfter(now));
@@ -129,27 +147,55 @@ public final class QueueManager implements AutoCloseable {
             try {
                 groups.computeIfAbsent(router.route(r.address()), k -> new ArrayList<>()).add(r);
             } catch (Router.RouteException e) {
-                record(envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
-                        "address resolver failure: " + e.getMessage(), "none"), "qmgr", now, now);
+                outcomes.add(log(envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
+                        "address resolver failure: " + e.getMessage(), "none"), "qmgr", now, now));
             }
         }
         for (Map.Entry<Router.Route, List<Recipient>> group : groups.entrySet()) {
             List<Recipient> recipients = group.getValue();
             int limit = Math.max(1, options.destinationRecipientLimit());
             for (int i = 0; i < recipients.size(); i += limit) {
-                deliverBatch(envelope, group.getKey(), recipients.subList(i, Math.min(recipients.size(), i + limit)));
+                deliverBatch(envelope, group.getKey(), recipients.subList(i, Math.min(recipients.size(), i + limit)),
+                        outcomes);
             }
+        }
+        finishPass(envelope, outcomes);
+    }
+
+    /**
+     * Sends the pass's notices, then records every outcome durably. A failed recipient whose
+     * notice could not be written is deferred instead, so that no failure goes unreported.
+     */
+    private void finishPass(Envelope envelope, List<Notifier.Outcome> outcomes) {
+        Set<String> unreported;
+        try {
+            unreported = outcomes.stream().anyMatch(o -> o.failed() || o.delivery().status() == Recipient.Status.DELIVERED)
+                    ? notifier.passFinished(envelope, outcomes) : Set.of();
+        } catch (RuntimeException e) {
+            // A failure must not vanish unreported: keep the failed recipients deferred and retry.
+            QMGR.error("{}: sending notices failed: {}", envelope.queueId(), e.toString());
+            unreported = outcomes.stream().filter(Notifier.Outcome::failed).map(o -> o.delivery().recipient())
+                    .collect(Collectors.toSet());
+        }
+        for (Notifier.Outcome o : outcomes) {
+            persist(envelope, o, unreported.contains(o.delivery().recipient()));
+        }
+        try {
+            spool.get(envelope.queueId()).ifPresent(e -> notifier.warnIfDelayed(e.envelope()));
+        } catch (RuntimeException e) {
+            QMGR.error("{}: sending the delay warning failed: {}", envelope.queueId(), e.toString());
         }
     }
 
-    private void deliverBatch(Envelope envelope, Router.Route route, List<Recipient> batch) {
+    private void deliverBatch(Envelope envelope, Router.Route route, List<Recipient> batch,
+                              List<Notifier.Outcome> outcomes) {
         Transport transport = transports.get(route.transport());
         Instant start = clock.instant();
         if (transport == null) {
             for (Recipient r : batch) {
-                record(envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
+                outcomes.add(log(envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
                         "mail transport unavailable: no transport " + route.transport() + " in this version of Postern",
-                        "none"), route.transport(), start, start);
+                        "none"), route.transport(), start, start));
             }
             return;
         }
@@ -178,12 +224,12 @@ public final class QueueManager implements AutoCloseable {
             slots.release();
         }
         for (Transport.Delivery d : results) {
-            record(envelope, d, route.transport(), start, started);
+            outcomes.add(log(envelope, d, route.transport(), start, started));
         }
     }
 
-    /** Logs one outcome and makes it durable; applies expiry to deferrals. */
-    private void record(Envelope envelope, Transport.Delivery d, String service, Instant start, Instant started) {
+    /** Logs one outcome as the delivery agent does and decides whether a deferral has expired. */
+    private Notifier.Outcome log(Envelope envelope, Transport.Delivery d, String service, Instant start, Instant started) {
         Instant now = clock.instant();
         Duration age = Duration.between(envelope.arrival(), now);
         Duration lifetime = envelope.sender().isEmpty() ? options.bounceQueueLifetime() : options.maximalQueueLifetime();
@@ -202,18 +248,26 @@ public final class QueueManager implements AutoCloseable {
                 seconds(Duration.between(envelope.arrival(), now)),
                 seconds(Duration.between(envelope.arrival(), start)), seconds(Duration.between(start, started)),
                 seconds(Duration.between(started, now)), d.dsn(), status, d.text());
+        return new Notifier.Outcome(d, expired, service, now);
+    }
+
+    /** Makes one outcome durable. */
+    private void persist(Envelope envelope, Notifier.Outcome o, boolean failureUnreported) {
+        Transport.Delivery d = o.delivery();
+        Instant now = clock.instant();
+        Duration age = Duration.between(envelope.arrival(), now);
         try {
-            switch (d.status()) {
-                case DELIVERED -> spool.markDelivered(envelope.queueId(), d.recipient(), d.text());
-                case BOUNCED -> spool.markBounced(envelope.queueId(), d.recipient(), d.text());
-                default -> {
-                    if (expired) {
-                        spool.markBounced(envelope.queueId(), d.recipient(), d.text());
-                    } else {
-                        Duration backoff = clamp(age, options.minimalBackoff(), options.maximalBackoff());
-                        spool.markDeferred(envelope.queueId(), d.recipient(), now.plus(backoff), d.text());
-                    }
-                }
+            if (o.failed() && failureUnreported) {
+                // The notice could not be written (the spool is full or failing): try again later.
+                spool.markDeferred(envelope.queueId(), d.recipient(),
+                        now.plus(clamp(age, options.minimalBackoff(), options.maximalBackoff())), d.text());
+            } else if (o.failed()) {
+                spool.markBounced(envelope.queueId(), d.recipient(), d.text());
+            } else if (d.status() == Recipient.Status.DELIVERED) {
+                spool.markDelivered(envelope.queueId(), d.recipient(), d.text());
+            } else {
+                Duration backoff = clamp(age, options.minimalBackoff(), options.maximalBackoff());
+                spool.markDeferred(envelope.queueId(), d.recipient(), now.plus(backoff), d.text());
             }
         } catch (IOException e) {
             // Not recorded: the recipient stays as it was and is tried again (a possible duplicate, never a loss).

@@ -89,6 +89,13 @@ public final class Spool implements Closeable {
         }
     }
 
+    /** The spool is open in another process (or already in this one): its lock is taken. */
+    public static final class InUseException extends IOException {
+        InUseException(String message) {
+            super(message);
+        }
+    }
+
     /** One log append waiting for the committer; {@code change == null} tells it to stop. */
     private record Op(ByteBuffer record, Path bodyFile, long bodyOffset, LogFormat.Change change,
                       CompletableFuture<Void> done) {
@@ -161,11 +168,11 @@ public final class Spool implements Closeable {
         try {
             FileLock lock = lockFile.tryLock();
             if (lock == null) {
-                throw new IOException(dir + ": spool is in use by another process");
+                throw new InUseException(dir + ": spool is in use by another process");
             }
         } catch (OverlappingFileLockException | IOException e) {
             lockFile.close();
-            throw e instanceof IOException io ? io : new IOException(dir + ": spool is already open", e);
+            throw e instanceof IOException io ? io : new InUseException(dir + ": spool is already open in this process");
         }
         try {
             clearIncoming();
@@ -286,6 +293,14 @@ public final class Spool implements Closeable {
     /** Removes a message for good, whatever its recipients' states. */
     public boolean delete(String queueId) throws IOException {
         return simple(new LogFormat.Deleted(queueId));
+    }
+
+    /**
+     * Sets an envelope attribute durably (the queue manager notes there that a message's delay
+     * warning was sent, so that it is sent once).
+     */
+    public boolean setAttribute(String queueId, String key, String value) throws IOException {
+        return simple(new LogFormat.AttributeSet(queueId, key, value));
     }
 
     private boolean simple(LogFormat.Change change) throws IOException {
@@ -517,6 +532,8 @@ public final class Spool implements Closeable {
             case LogFormat.Held h -> old == null ? null : old.with(old.envelope(), true);
             case LogFormat.Released r -> old == null ? null : old.with(old.envelope(), false);
             case LogFormat.Deleted d -> null;
+            case LogFormat.AttributeSet a -> old == null ? null
+                    : old.with(old.envelope().withAttribute(a.key(), a.value()), old.held());
         };
         if (old != null) {
             account(old, -1);
