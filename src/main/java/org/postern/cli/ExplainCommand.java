@@ -75,7 +75,7 @@ final class ExplainCommand extends ContextCommand {
             throw new CliException("--recipient needs --sender (use --sender '' for the null sender)");
         }
         DnsResolver dns = DnsResolver.create(dnsServer != null ? List.of(dnsServer)
-                : config.main().list("dns_servers"), Duration.ofSeconds(5));
+                : config.main().list("dns_servers"), config.main().time("dns_timeout"));
         Explainer.Request request = new Explainer.Request(clientIp, clientName, reverseName, helo, sender,
                 recipients, login, tls);
         Explainer.Explanation e = explain(context, config, l, dns, request);

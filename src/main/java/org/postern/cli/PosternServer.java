@@ -93,7 +93,7 @@ public final class PosternServer implements AutoCloseable {
         Spool spool = null;
         DmarcEvaluationWriter dmarcEvaluations = null;
         try {
-            DnsResolver dns = DnsResolver.create(main.list("dns_servers"), Duration.ofSeconds(10));
+            DnsResolver dns = DnsResolver.create(main.list("dns_servers"), positive(main.time("dns_timeout"), Duration.ofSeconds(10)));
             StoreAuthenticator authenticator = new StoreAuthenticator(context.accounts());
             spool = Spool.open(Path.of(main.get("queue_directory")));
 

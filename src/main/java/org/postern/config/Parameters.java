@@ -111,6 +111,9 @@ public final class Parameters {
         p("dns_servers", HOSTPORT_LIST, "",
                 "DNS resolvers to query, as host[:port] or [ipv6]:port (port 53 if omitted). Empty: the system "
                         + "resolver configuration.");
+        time("dns_timeout", "10s", 's',
+                "How long the server waits for one DNS answer before it counts as a temporary failure (4xx "
+                        + "replies, never a wrong accept). Postfix leaves this to resolv.conf (timeout and attempts).");
         p("postern_connection_limit", INTEGER, "20000",
                 "Maximal number of simultaneous SMTP connections over all listeners; further clients get "
                         + "421 4.3.2 and are disconnected. Postern serves each connection on a virtual thread, "
