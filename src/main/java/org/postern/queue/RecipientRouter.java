@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.postern.lookup.AddressSearch;
 import org.postern.lookup.LookupException;
 import org.postern.lookup.LookupTable;
+import org.postern.lookup.TableList;
 import org.postern.policy.AddressClassifier;
 import org.postern.policy.AddressClassifier.AddressClass;
 
@@ -99,8 +100,11 @@ public final class RecipientRouter implements Router {
         if (transportMaps == null) {
             return null;
         }
-        for (String key : transportKeys(recipient.toLowerCase(Locale.ROOT))) {
-            Optional<String> value = transportMaps.find(key);
+        List<String> keys = transportKeys(recipient.toLowerCase(Locale.ROOT));
+        for (int i = 0; i < keys.size(); i++) {
+            // Pattern tables (regexp, pcre) see only the whole address (transport(5), REGULAR EXPRESSION TABLES).
+            Optional<String> value = transportMaps instanceof TableList list ? list.find(keys.get(i), i > 0)
+                    : i == 0 || transportMaps.fixedString() ? transportMaps.find(keys.get(i)) : Optional.empty();
             if (value.isPresent()) {
                 return Route.parse(value.get().trim());
             }
