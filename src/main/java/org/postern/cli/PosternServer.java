@@ -19,6 +19,7 @@ import org.postern.delivery.ErrorTransport;
 import org.postern.delivery.LmtpTransport;
 import org.postern.delivery.MaildirDelivery;
 import org.postern.delivery.VirtualTransport;
+import org.postern.delivery.smtp.NextHop;
 import org.postern.delivery.smtp.SmtpClientSettings;
 import org.postern.delivery.smtp.SmtpTransport;
 import org.postern.delivery.smtp.TlsLevel;
@@ -170,6 +171,15 @@ public final class PosternServer implements AutoCloseable {
 
     /** Routing as Postfix's trivial-rewrite does it: see {@link RecipientRouter}. */
     private static Router router(ParameterSet main, LookupTables tables) throws TableConfigException {
+        String relayhost = main.get("relayhost");
+        if (!relayhost.isBlank()) {
+            try {
+                NextHop.parse(relayhost);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(main.origin("relayhost") + ": relayhost = " + relayhost + ": "
+                        + e.getMessage() + "; write [host]:port, [address], host or domain:port");
+            }
+        }
         return new RecipientRouter(new AddressClassifier(main, tables), main.get("virtual_transport"),
                 main.get("relay_transport"), main.get("default_transport"), main.get("relayhost"),
                 optionalTables(tables, main.get("transport_maps")),
@@ -189,7 +199,8 @@ public final class PosternServer implements AutoCloseable {
         try {
             level = TlsLevel.parse(main.get("smtp_tls_security_level"));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("smtp_tls_security_level: " + e.getMessage(), e);
+            throw new IllegalArgumentException(main.origin("smtp_tls_security_level") + ": smtp_tls_security_level: "
+                    + e.getMessage(), e);
         }
         SmtpClientSettings.Timeouts timeouts = new SmtpClientSettings.Timeouts(
                 positive(main.time("smtp_connect_timeout"), Duration.ofSeconds(30)), main.time("smtp_helo_timeout"),
@@ -197,10 +208,9 @@ public final class PosternServer implements AutoCloseable {
                 main.time("smtp_data_init_timeout"), main.time("smtp_data_xfer_timeout"),
                 main.time("smtp_data_done_timeout"), main.time("smtp_rset_timeout"), main.time("smtp_quit_timeout"));
         return new SmtpClientSettings(main.get("smtp_helo_name"), timeouts,
-                bindAddress("smtp_bind_address", main.get("smtp_bind_address")),
-                bindAddress("smtp_bind_address6", main.get("smtp_bind_address6")),
+                bindAddress(main, "smtp_bind_address"), bindAddress(main, "smtp_bind_address6"),
                 all || protocols.contains("ipv4"), all || protocols.contains("ipv6"),
-                main.get("smtp_address_preference"), tcpPort(main.get("smtp_tcp_port")),
+                main.get("smtp_address_preference"), tcpPort(main),
                 main.integer("smtp_mx_address_limit"), main.integer("smtp_mx_session_limit"),
                 main.bool("smtp_connection_cache_on_demand"), main.time("smtp_connection_cache_time_limit"),
                 main.time("smtp_connection_reuse_time_limit"), level, main.bool("smtp_sasl_auth_enable"),
@@ -209,18 +219,21 @@ public final class PosternServer implements AutoCloseable {
                 main.bool("smtp_sasl_auth_soft_bounce"));
     }
 
-    private static InetAddress bindAddress(String parameter, String value) {
+    private static InetAddress bindAddress(ParameterSet main, String parameter) {
+        String value = main.get(parameter);
         if (value.isBlank()) {
             return null;
         }
         try {
             return InetAddress.ofLiteral(value.trim());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(parameter + " = " + value + ": not an IP address of this host", e);
+            throw new IllegalArgumentException(main.origin(parameter) + ": " + parameter + " = " + value
+                    + ": not an IP address; write one of this host's addresses, e.g. 192.0.2.10", e);
         }
     }
 
-    private static int tcpPort(String value) {
+    private static int tcpPort(ParameterSet main) {
+        String value = main.get("smtp_tcp_port");
         String v = value.trim();
         if (v.equalsIgnoreCase("smtp")) {
             return 25;
@@ -236,7 +249,8 @@ public final class PosternServer implements AutoCloseable {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new IllegalArgumentException("smtp_tcp_port = " + value + ": use smtp, submission or a port number 1-65535");
+        throw new IllegalArgumentException(main.origin("smtp_tcp_port") + ": smtp_tcp_port = " + value
+                + ": use smtp, submission or a port number 1-65535");
     }
 
     /**
