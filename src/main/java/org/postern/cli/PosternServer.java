@@ -1,7 +1,9 @@
 package org.postern.cli;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,15 +15,21 @@ import org.postern.config.ConfigException;
 import org.postern.config.Configuration;
 import org.postern.config.Listener;
 import org.postern.config.ParameterSet;
+import org.postern.delivery.DiscardTransport;
+import org.postern.delivery.ErrorTransport;
 import org.postern.delivery.LmtpTransport;
 import org.postern.delivery.MaildirDelivery;
 import org.postern.delivery.VirtualTransport;
+import org.postern.delivery.smtp.NextHop;
+import org.postern.delivery.smtp.SmtpClientSettings;
+import org.postern.delivery.smtp.SmtpTransport;
+import org.postern.delivery.smtp.TlsLevel;
 import org.postern.dkim.DkimKeys;
 import org.postern.dkim.DkimSigner;
 import org.postern.dns.DnsResolver;
 import org.postern.log.MailLog;
 import org.postern.lookup.AddressSearch;
-import org.postern.lookup.LookupException;
+import org.postern.lookup.LookupTable;
 import org.postern.lookup.LookupTables;
 import org.postern.lookup.TableConfigException;
 import org.postern.policy.AddressClassifier;
@@ -29,6 +37,7 @@ import org.postern.policy.PolicyEngine;
 import org.postern.queue.ControlServer;
 import org.postern.queue.Notifier;
 import org.postern.queue.QueueManager;
+import org.postern.queue.RecipientRouter;
 import org.postern.queue.Router;
 import org.postern.queue.Spool;
 import org.postern.queue.SpoolTools;
@@ -62,18 +71,21 @@ public final class PosternServer implements AutoCloseable {
     private final Spool spool;
     private final QueueManager queueManager;
     private final LmtpTransport lmtp;
+    private final List<SmtpTransport> smtpTransports;
     private final SmtpServer smtp;
     private final ControlServer control;
     private final Duration shutdownTimeout;
     private final DmarcEvaluationWriter dmarcEvaluations;
 
     private PosternServer(Spool spool, QueueManager queueManager, ControlServer control, LmtpTransport lmtp,
-                          SmtpServer smtp, Duration shutdownTimeout, DmarcEvaluationWriter dmarcEvaluations) {
+                          List<SmtpTransport> smtpTransports, SmtpServer smtp, Duration shutdownTimeout,
+                          DmarcEvaluationWriter dmarcEvaluations) {
         this.dmarcEvaluations = dmarcEvaluations;
         this.spool = spool;
         this.queueManager = queueManager;
         this.control = control;
         this.lmtp = lmtp;
+        this.smtpTransports = List.copyOf(smtpTransports);
         this.smtp = smtp;
         this.shutdownTimeout = shutdownTimeout;
     }
@@ -92,6 +104,7 @@ public final class PosternServer implements AutoCloseable {
         Clock clock = Clock.systemDefaultZone();
         Spool spool = null;
         DmarcEvaluationWriter dmarcEvaluations = null;
+        List<SmtpTransport> smtpTransports = new ArrayList<>();
         try {
             DnsResolver dns = DnsResolver.create(main.list("dns_servers"), positive(main.time("dns_timeout"), Duration.ofSeconds(10)));
             StoreAuthenticator authenticator = new StoreAuthenticator(context.accounts());
@@ -122,6 +135,17 @@ public final class PosternServer implements AutoCloseable {
                     tables.openList(main.get("virtual_mailbox_maps")), search,
                     new MaildirDelivery(main.get("myhostname"), main.size("virtual_mailbox_limit"))));
             transports.put("lmtp", lmtp);
+            SmtpClientSettings smtpSettings = smtpClientSettings(main);
+            LookupTable tlsPolicies = optionalTables(tables, main.get("smtp_tls_policy_maps"));
+            LookupTable passwords = optionalTables(tables, main.get("smtp_sasl_password_maps"));
+            for (String name : List.of("smtp", "relay")) {
+                SmtpTransport transport = new SmtpTransport(name, dns, smtpSettings, tlsPolicies, passwords,
+                        new SecureRandom());
+                smtpTransports.add(transport);
+                transports.put(name, transport);
+            }
+            transports.put("error", new ErrorTransport());
+            transports.put("discard", new DiscardTransport());
             QueueManager queueManager = new QueueManager(spool, router(main, tables),
                     transports, new QueueManager.Options(main.time("queue_run_delay"), main.time("minimal_backoff_time"),
                     main.time("maximal_backoff_time"), main.time("maximal_queue_lifetime"),
@@ -147,10 +171,11 @@ public final class PosternServer implements AutoCloseable {
                 queueManager.close();
                 throw e;
             }
-            return new PosternServer(spool, queueManager, control, lmtp, smtp, main.time("postern_shutdown_timeout"),
-                    dmarcEvaluations);
+            return new PosternServer(spool, queueManager, control, lmtp, smtpTransports, smtp,
+                    main.time("postern_shutdown_timeout"), dmarcEvaluations);
         } catch (SmtpServer.StartException | TlsException | TableConfigException | IOException
                  | IllegalArgumentException | org.postern.policy.PolicyConfigException e) {
+            smtpTransports.forEach(SmtpTransport::close);
             if (dmarcEvaluations != null) {
                 dmarcEvaluations.close();
             }
@@ -188,27 +213,88 @@ public final class PosternServer implements AutoCloseable {
         };
     }
 
-    /**
-     * Routing as Postfix's trivial-rewrite does it for Postern's domain classes
-     * (postfix-restrictions.md 4.3): hosted mailboxes go to {@code virtual_transport}, relay
-     * domains to {@code relay_transport}, the rest to {@code default_transport}.
-     */
+    /** Routing as Postfix's trivial-rewrite does it: see {@link RecipientRouter}. */
     private static Router router(ParameterSet main, LookupTables tables) throws TableConfigException {
-        AddressClassifier classifier = new AddressClassifier(main, tables);
-        Router.Route virtual = Router.Route.parse(main.get("virtual_transport"));
-        Router.Route relay = Router.Route.parse(main.get("relay_transport"));
-        Router.Route remote = Router.Route.parse(main.get("default_transport"));
-        return recipient -> {
+        String relayhost = main.get("relayhost");
+        if (!relayhost.isBlank()) {
             try {
-                return switch (classifier.classifyAddress(recipient)) {
-                    case VIRTUAL_MAILBOX, LOCAL, VIRTUAL_ALIAS -> virtual;
-                    case RELAY -> relay;
-                    case DEFAULT -> remote;
-                };
-            } catch (LookupException e) {
-                throw new Router.RouteException(e.getMessage(), e);
+                NextHop.parse(relayhost);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(main.origin("relayhost") + ": relayhost = " + relayhost + ": "
+                        + e.getMessage() + "; write [host]:port, [address], host or domain:port");
             }
-        };
+        }
+        return new RecipientRouter(new AddressClassifier(main, tables), main.get("virtual_transport"),
+                main.get("relay_transport"), main.get("default_transport"), main.get("relayhost"),
+                optionalTables(tables, main.get("transport_maps")),
+                optionalTables(tables, main.get("sender_dependent_relayhost_maps")), main.get("recipient_delimiter"),
+                main.list("parent_domain_matches_subdomains").contains("transport_maps"));
+    }
+
+    private static LookupTable optionalTables(LookupTables tables, String value) throws TableConfigException {
+        return value.isBlank() ? null : tables.openList(value);
+    }
+
+    /** The smtp client's settings from main.cf (names as in Postfix's smtp(8)). */
+    static SmtpClientSettings smtpClientSettings(ParameterSet main) {
+        List<String> protocols = main.list("inet_protocols");
+        boolean all = protocols.isEmpty() || protocols.contains("all");
+        TlsLevel level;
+        try {
+            level = TlsLevel.parse(main.get("smtp_tls_security_level"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(main.origin("smtp_tls_security_level") + ": smtp_tls_security_level: "
+                    + e.getMessage(), e);
+        }
+        SmtpClientSettings.Timeouts timeouts = new SmtpClientSettings.Timeouts(
+                positive(main.time("smtp_connect_timeout"), Duration.ofSeconds(30)), main.time("smtp_helo_timeout"),
+                main.time("smtp_starttls_timeout"), main.time("smtp_mail_timeout"), main.time("smtp_rcpt_timeout"),
+                main.time("smtp_data_init_timeout"), main.time("smtp_data_xfer_timeout"),
+                main.time("smtp_data_done_timeout"), main.time("smtp_rset_timeout"), main.time("smtp_quit_timeout"));
+        return new SmtpClientSettings(main.get("smtp_helo_name"), timeouts,
+                bindAddress(main, "smtp_bind_address"), bindAddress(main, "smtp_bind_address6"),
+                all || protocols.contains("ipv4"), all || protocols.contains("ipv6"),
+                main.get("smtp_address_preference"), tcpPort(main),
+                main.integer("smtp_mx_address_limit"), main.integer("smtp_mx_session_limit"),
+                main.bool("smtp_connection_cache_on_demand"), main.time("smtp_connection_cache_time_limit"),
+                main.time("smtp_connection_reuse_time_limit"), level, main.bool("smtp_sasl_auth_enable"),
+                !main.list("smtp_sasl_security_options").contains("noplaintext"),
+                !main.list("smtp_sasl_tls_security_options").contains("noplaintext"),
+                main.bool("smtp_sasl_auth_soft_bounce"));
+    }
+
+    private static InetAddress bindAddress(ParameterSet main, String parameter) {
+        String value = main.get(parameter);
+        if (value.isBlank()) {
+            return null;
+        }
+        try {
+            return InetAddress.ofLiteral(value.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(main.origin(parameter) + ": " + parameter + " = " + value
+                    + ": not an IP address; write one of this host's addresses, e.g. 192.0.2.10", e);
+        }
+    }
+
+    private static int tcpPort(ParameterSet main) {
+        String value = main.get("smtp_tcp_port");
+        String v = value.trim();
+        if (v.equalsIgnoreCase("smtp")) {
+            return 25;
+        }
+        if (v.equalsIgnoreCase("submission")) {
+            return 587;
+        }
+        try {
+            int port = Integer.parseInt(v);
+            if (port > 0 && port < 65536) {
+                return port;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(main.origin("smtp_tcp_port") + ": smtp_tcp_port = " + value
+                + ": use smtp, submission or a port number 1-65535");
     }
 
     /**
@@ -263,6 +349,7 @@ public final class PosternServer implements AutoCloseable {
         smtp.stop(shutdownTimeout);
         queueManager.close();
         lmtp.close();
+        smtpTransports.forEach(SmtpTransport::close);
         dmarcEvaluations.close();
         try {
             spool.close();

@@ -141,11 +141,12 @@ public final class Parameters {
 
         // --- Virtual domains (VIRTUAL_README) ---
         p("default_transport", STRING, "smtp",
-                "Transport for recipients in no hosted or relay domain (remote delivery).");
+                "Transport[:nexthop] for recipients in no hosted or relay domain (remote delivery): smtp, relay, "
+                        + "error:reason, discard, lmtp:... .");
         p("virtual_mailbox_limit", SIZE, "51200000",
                 "Largest message, in bytes, that the virtual transport writes into a Maildir; 0 = no limit.");
         p("relay_transport", STRING, "relay",
-                "Transport for recipients in relay_domains.");
+                "Transport[:nexthop] for recipients in relay_domains (relay is the smtp client under another name).");
         p("virtual_mailbox_domains", DOMAIN_LIST, "postern:domains",
                 "Domains whose mailboxes Postern hosts (the virtual mailbox class). The default reads the domains "
                         + "of Postern's database; Postfix's default is $virtual_mailbox_maps.");
@@ -173,9 +174,13 @@ public final class Parameters {
         p("relay_recipient_maps", TABLES, "",
                 "Tables of valid recipients in relay_domains. Empty: accept every recipient there.");
         p("relayhost", STRING, "",
-                "Next-hop for mail to remote domains: [host]:port, host (MX lookup) or empty for direct delivery.");
-        p("transport_maps", TABLES, "", "Tables that choose a transport and next-hop per recipient or domain.");
-        p("sender_dependent_relayhost_maps", TABLES, "", "Tables that choose a relayhost per sender address or domain.");
+                "Next hop for mail to relay_domains and remote domains: [host]:port or [host] (no MX lookup), "
+                        + "domain or domain:port (MX lookup), or empty for direct delivery to the recipient's MX.");
+        p("transport_maps", TABLES, "",
+                "Tables that choose transport:nexthop per recipient: looked up by address, address without "
+                        + "extension, domain, .parent domains, then *. An empty part keeps the default.");
+        p("sender_dependent_relayhost_maps", TABLES, "",
+                "Tables that choose the relayhost per sender address, then @domain; they take precedence over relayhost.");
 
         // --- smtpd restrictions (SMTPD_ACCESS_README) ---
         p("smtpd_client_restrictions", RESTRICTIONS, "", "Restrictions on the client address and name.");
@@ -394,21 +399,55 @@ public final class Parameters {
         p("default_destination_concurrency_limit", INTEGER, "20", "Maximal parallel deliveries to one destination.");
         p("default_destination_recipient_limit", INTEGER, "50", "Maximal recipients per delivery.");
 
-        // --- smtp client (outbound) ---
+        // --- smtp client (outbound; smtp(8), docs/delivery.md) ---
         p("smtp_bind_address", STRING, "", "Local IPv4 address for outbound SMTP connections.");
         p("smtp_bind_address6", STRING, "", "Local IPv6 address for outbound SMTP connections.");
         p("smtp_helo_name", STRING, "$myhostname", "Host name sent in outbound EHLO/HELO.");
         choice("smtp_address_preference", "any", List.of("any", "ipv4", "ipv6"),
-                "Address family preferred for outbound connections.");
+                "Address family tried first when a mail exchanger has both IPv4 and IPv6 addresses.");
+        p("smtp_tcp_port", STRING, "smtp",
+                "TCP port of remote SMTP servers when the next hop names none: smtp (25), submission (587) or a number.");
         time("smtp_connect_timeout", "30s", 's', "Time limit to connect to a remote SMTP server.");
-        time("smtp_helo_timeout", "300s", 's', "Time limit for the remote greeting and EHLO reply.");
+        time("smtp_helo_timeout", "300s", 's', "Time limit for the remote greeting and EHLO/HELO reply (and AUTH).");
+        time("smtp_starttls_timeout", "300s", 's', "Time limit for the STARTTLS reply and the TLS handshake.");
+        time("smtp_mail_timeout", "300s", 's', "Time limit for the reply to MAIL FROM.");
+        time("smtp_rcpt_timeout", "300s", 's', "Time limit for the reply to RCPT TO.");
+        time("smtp_data_init_timeout", "120s", 's', "Time limit for the reply to DATA.");
+        time("smtp_data_xfer_timeout", "180s", 's', "Time limit for each write of message content.");
+        time("smtp_data_done_timeout", "600s", 's', "Time limit for the reply to the final dot.");
+        time("smtp_rset_timeout", "20s", 's', "Time limit for the reply to RSET.");
+        time("smtp_quit_timeout", "300s", 's', "Time limit for the reply to QUIT.");
+        p("smtp_mx_address_limit", INTEGER, "5",
+                "Maximal number of mail exchanger addresses tried per delivery (0: no limit).");
+        p("smtp_mx_session_limit", INTEGER, "2",
+                "Maximal number of SMTP sessions per delivery before the remaining recipients are deferred (0: no limit).");
+        p("smtp_connection_cache_on_demand", BOOLEAN, "yes",
+                "Keep an SMTP session open after a delivery for the next message to the same next hop. Postern "
+                        + "keeps every finished session for smtp_connection_cache_time_limit, not only under backlog.");
+        time("smtp_connection_cache_time_limit", "2s", 's', "How long an idle cached SMTP session is kept.");
+        time("smtp_connection_reuse_time_limit", "300s", 's',
+                "How long after it was opened a cached SMTP session may still carry new messages.");
         choice("smtp_tls_security_level", "may",
                 List.of("", "none", "may", "encrypt", "dane", "dane-only", "fingerprint", "verify", "secure"),
-                "TLS for outbound SMTP. Postfix's default is empty (none); Postern uses may.");
-        p("smtp_tls_policy_maps", TABLES, "", "Tables of per-destination TLS policies.");
-        p("smtp_sasl_auth_enable", BOOLEAN, "no", "Authenticate to the relayhost with SASL.");
-        p("smtp_sasl_password_maps", TABLES, "", "Tables from next-hop (or sender) to username:password.");
-        p("smtp_sasl_security_options", LIST, "noplaintext, noanonymous", "SASL mechanism properties for the SMTP client.");
+                "TLS for outbound SMTP: none, may (STARTTLS when offered, plaintext otherwise), encrypt (mail waits "
+                        + "without STARTTLS) or dane (= may: no DNSSEC validation). Postfix's default is empty (none); "
+                        + "Postern uses may. dane-only, fingerprint, verify and secure are not implemented and refused "
+                        + "at start-up.");
+        p("smtp_tls_policy_maps", TABLES, "",
+                "Per-destination TLS levels, looked up by next hop as written ([host]:port or domain), then by "
+                        + "parent domain as .parent; the first word of the value is the level (none, may, encrypt, dane).");
+        p("smtp_sasl_auth_enable", BOOLEAN, "no", "Authenticate to remote servers (e.g. a relayhost) with AUTH PLAIN or LOGIN.");
+        p("smtp_sasl_password_maps", TABLES, "",
+                "Tables of username:password, looked up by remote host name, then by next hop as written "
+                        + "(e.g. [smtp.example.com]:587).");
+        p("smtp_sasl_security_options", LIST, "noplaintext, noanonymous",
+                "SASL restrictions on connections without TLS. Postern's mechanisms (PLAIN, LOGIN) are plaintext, so "
+                        + "the default sends no password in the clear: the mail waits with 4.7.0 instead.");
+        p("smtp_sasl_tls_security_options", LIST, "noanonymous",
+                "SASL restrictions on TLS-encrypted connections. Postfix's default is $smtp_sasl_security_options; "
+                        + "Postern allows PLAIN and LOGIN once TLS is up.");
+        p("smtp_sasl_auth_soft_bounce", BOOLEAN, "yes",
+                "A failed AUTH (even 5xx) defers the mail instead of bouncing it, so a wrong password does not lose mail.");
 
         // --- LMTP client (delivery to e.g. Dovecot) ---
         p("lmtp_lhlo_name", STRING, "$myhostname", "Host name sent in LHLO.");

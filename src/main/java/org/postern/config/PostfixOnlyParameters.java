@@ -40,7 +40,7 @@ public final class PostfixOnlyParameters {
             "smtpd_tls_session_cache_timeout", "smtpd_tls_CApath", "smtp_tls_CApath", "smtp_tls_CAfile",
             "smtp_tls_session_cache_database", "smtp_tls_loglevel", "smtp_tls_ciphers", "smtp_tls_protocols",
             "smtp_tls_mandatory_protocols", "smtp_tls_mandatory_ciphers", "smtp_tls_note_starttls_offer",
-            "smtp_sasl_tls_security_options", "smtp_use_tls", "smtpd_use_tls", "smtpd_enforce_tls",
+            "smtp_use_tls", "smtpd_use_tls", "smtpd_enforce_tls",
             "cyrus_sasl_config_path", "smtpd_sasl_application_name", "smtpd_sasl_service",
             "smtpd_tls_session_cache_timeout", "lmtp_tls_CApath", "lmtp_tls_CAfile",
             // milters (Postern checks SPF, DKIM and DMARC itself)

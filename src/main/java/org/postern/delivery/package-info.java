@@ -1,5 +1,6 @@
 /**
- * Local delivery agents: the transports the queue hands accepted messages to.
+ * Delivery agents: the transports the queue hands accepted messages to. Remote delivery over
+ * SMTP is in {@link org.postern.delivery.smtp}; {@code error} and {@code discard} are here.
  *
  * <ul>
  *   <li>{@link org.postern.delivery.MaildirDelivery}: Postfix's {@code virtual} transport, one

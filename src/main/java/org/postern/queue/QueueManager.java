@@ -145,7 +145,7 @@ public final class QueueManager implements AutoCloseable {
                 continue;
             }
             try {
-                groups.computeIfAbsent(router.route(r.address()), k -> new ArrayList<>()).add(r);
+                groups.computeIfAbsent(router.route(envelope.sender(), r.address()), k -> new ArrayList<>()).add(r);
             } catch (Router.RouteException e) {
                 outcomes.add(log(envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
                         "address resolver failure: " + e.getMessage(), "none"), "qmgr", now, now));
@@ -243,8 +243,9 @@ public final class QueueManager implements AutoCloseable {
         String orig = envelope.recipients().stream().filter(r -> r.address().equals(d.recipient()))
                 .map(Recipient::orcpt).filter(o -> o != null && o.regionMatches(true, 0, "rfc822;", 0, 7))
                 .map(o -> o.substring(7)).filter(o -> !o.equalsIgnoreCase(d.recipient())).findFirst().orElse(null);
-        MailLog.logger(service).info("{}: to=<{}>,{} relay={}, delay={}, delays={}/{}/0/{}, dsn={}, status={} ({})",
+        MailLog.logger(service).info("{}: to=<{}>,{} relay={},{} delay={}, delays={}/{}/0/{}, dsn={}, status={} ({})",
                 envelope.queueId(), d.recipient(), orig == null ? "" : " orig_to=<" + orig + ">,", d.relay(),
+                d.connectionUse() > 1 ? " conn_use=" + d.connectionUse() + "," : "",
                 seconds(Duration.between(envelope.arrival(), now)),
                 seconds(Duration.between(envelope.arrival(), start)), seconds(Duration.between(start, started)),
                 seconds(Duration.between(started, now)), d.dsn(), status, d.text());

@@ -15,6 +15,14 @@ public interface Router {
      */
     Route route(String recipient) throws RouteException;
 
+    /**
+     * The route of one recipient of a message from {@code sender} ("" for the null sender);
+     * routers with sender-dependent rules ({@code sender_dependent_relayhost_maps}) override this.
+     */
+    default Route route(String sender, String recipient) throws RouteException {
+        return route(recipient);
+    }
+
     /** A transport name as in master.cf ({@code virtual}, {@code lmtp}, {@code smtp}, ...) and its next hop. */
     record Route(String transport, String nexthop) {
 

@@ -32,7 +32,14 @@ public interface Transport {
      * @param dsn    the enhanced status code (RFC 3463), e.g. {@code 2.0.0}
      * @param text   what Postfix prints in {@code status=sent (TEXT)}
      * @param relay  what Postfix prints in {@code relay=}, e.g. {@code virtual} or {@code host[addr]:port}
+     * @param connectionUse how many messages the connection has carried including this one
+     *                      (Postfix logs {@code conn_use=N} when it is above 1); 0 when not applicable
      */
-    record Delivery(String recipient, Recipient.Status status, String dsn, String text, String relay) {
+    record Delivery(String recipient, Recipient.Status status, String dsn, String text, String relay,
+                    int connectionUse) {
+
+        public Delivery(String recipient, Recipient.Status status, String dsn, String text, String relay) {
+            this(recipient, status, dsn, text, relay, 0);
+        }
     }
 }

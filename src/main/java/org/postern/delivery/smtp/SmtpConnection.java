@@ -1,0 +1,334 @@
+package org.postern.delivery.smtp;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * One TCP connection to a remote SMTP server: blocking socket, buffered command writes (so a
+ * PIPELINING group goes out in one write, RFC 2920 section 3.1), reply reading with multi-line
+ * replies (RFC 5321 section 4.2.1), dot-stuffed DATA (section 4.5.2), STARTTLS (RFC 3207) and
+ * a time limit for every read and write.
+ *
+ * <p>Reads are limited with the socket's read timeout; writes with a watchdog that closes the
+ * socket, which wakes a writer blocked on a full send buffer.
+ */
+final class SmtpConnection implements Closeable {
+
+    private static final int MAX_LINE = 8192;
+    private static final int MAX_REPLY_LINES = 1000;
+
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("smtp-client-watchdog").daemon().factory());
+
+    /** Where this connection goes: the MX host name (or address), its address and port. */
+    record Target(String host, InetAddress address, int port) {
+        /** Postfix's {@code host[addr]}, used in "host ... said:" texts. */
+        String hostAndAddress() {
+            return host + "[" + address.getHostAddress() + "]";
+        }
+
+        /** Postfix's {@code relay=} value, {@code host[addr]:port}. */
+        String relay() {
+            return hostAndAddress() + ":" + port;
+        }
+    }
+
+    /** A connection attempt failed (refused, unreachable, timed out). */
+    static final class ConnectFailure extends IOException {
+        ConnectFailure(String message) {
+            super(message);
+        }
+    }
+
+    final Target target;
+    /** System.nanoTime() when connected, for smtp_connection_reuse_time_limit. */
+    final long openedNanos;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    private volatile boolean timedOut;
+    private Duration timeout = Duration.ofMinutes(5);
+    /** EHLO keywords (upper case) and their parameters; empty after HELO. */
+    final Map<String, String> extensions = new HashMap<>();
+    boolean tls;
+    int uses;
+
+    private SmtpConnection(Target target, Socket socket) throws IOException {
+        this.target = target;
+        this.openedNanos = System.nanoTime();
+        useSocket(socket);
+    }
+
+    /**
+     * Connects, from {@code bind} when not null.
+     *
+     * @throws ConnectFailure with Postfix's text: {@code connect to host[addr]:port: Connection refused}
+     */
+    static SmtpConnection connect(Target target, InetAddress bind, Duration connectTimeout)
+            throws ConnectFailure {
+        Socket socket = new Socket();
+        try {
+            if (bind != null) {
+                socket.bind(new InetSocketAddress(bind, 0));
+            }
+            socket.connect(new InetSocketAddress(target.address(), target.port()),
+                    (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis())));
+            socket.setTcpNoDelay(true);
+            return new SmtpConnection(target, socket);
+        } catch (IOException e) {
+            closeQuietly(socket);
+            String why = e instanceof SocketTimeoutException ? "Connection timed out"
+                    : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new ConnectFailure("connect to " + target.relay() + ": " + why);
+        }
+    }
+
+    private void useSocket(Socket s) throws IOException {
+        socket = s;
+        in = new BufferedInputStream(s.getInputStream(), 16 * 1024);
+        out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
+    }
+
+    /** The time limit for the reads and writes that follow (Postfix's per-stage smtp_*_timeout). */
+    void timeout(Duration limit) {
+        timeout = limit.isZero() || limit.isNegative() ? Duration.ofMinutes(5) : limit;
+    }
+
+    boolean timedOut() {
+        return timedOut;
+    }
+
+    /** Queues a command line; it goes out with the next {@link #flush()}. */
+    void command(String line) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    void flush() throws IOException {
+        ScheduledFuture<?> alarm = WATCHDOG.schedule(() -> {
+            timedOut = true;
+            closeQuietly(socket);
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            out.flush();
+        } catch (IOException e) {
+            throw timedOut ? new SocketTimeoutException("timed out") : e;
+        } finally {
+            alarm.cancel(false);
+        }
+    }
+
+    /** Flushes what is queued and reads one reply. */
+    Reply call(String line) throws IOException {
+        command(line);
+        flush();
+        return read();
+    }
+
+    /** Reads one possibly multi-line reply ({@code 250-} on all lines but the last). */
+    Reply read() throws IOException {
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+        List<String> lines = new ArrayList<>();
+        int code = -1;
+        while (true) {
+            String line = readLine();
+            if (line.length() < 3 || !Character.isDigit(line.charAt(0)) || !Character.isDigit(line.charAt(1))
+                    || !Character.isDigit(line.charAt(2))
+                    || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
+                throw new IOException("malformed reply: " + line);
+            }
+            int lineCode = Integer.parseInt(line.substring(0, 3));
+            if (code >= 0 && lineCode != code) {
+                throw new IOException("malformed multi-line reply: " + line);
+            }
+            code = lineCode;
+            if (lines.size() < MAX_REPLY_LINES) {
+                lines.add(line.length() > 4 ? line.substring(4) : "");
+            }
+            if (line.length() == 3 || line.charAt(3) == ' ') {
+                return new Reply(code, lines);
+            }
+        }
+    }
+
+    private String readLine() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+        for (int b; (b = in.read()) != '\n'; ) {
+            if (b < 0) {
+                throw new IOException("connection closed by server");
+            }
+            if (line.size() < MAX_LINE) {
+                line.write(b);
+            }
+        }
+        byte[] bytes = line.toByteArray();
+        int len = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        return new String(bytes, 0, len, StandardCharsets.UTF_8);
+    }
+
+    /** Records the EHLO reply's keywords (RFC 5321 section 4.1.1.1: one per line after the first). */
+    void extensions(Reply ehlo) {
+        extensions.clear();
+        for (int i = 1; i < ehlo.lines().size(); i++) {
+            String[] words = ehlo.lines().get(i).trim().split("\\s+", 2);
+            if (!words[0].isEmpty()) {
+                extensions.put(words[0].toUpperCase(Locale.ROOT), words.length > 1 ? words[1] : "");
+            }
+        }
+    }
+
+    boolean offers(String keyword) {
+        return extensions.containsKey(keyword);
+    }
+
+    /**
+     * Starts TLS after the server's 220 to STARTTLS. Bytes the server sent after that reply
+     * would be read as if they came over TLS: that is the STARTTLS command injection attack
+     * (RFC 3207 section 5 wants a fresh start), so they end the session.
+     */
+    SSLSocket startTls(SSLSocketFactory factory) throws IOException {
+        if (in.available() > 0) {
+            throw new IOException("server sent data after its STARTTLS reply");
+        }
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+        SSLSocket ssl = (SSLSocket) factory.createSocket(socket, target.host(), target.port(), true);
+        ssl.setUseClientMode(true);
+        ssl.startHandshake();
+        useSocket(ssl);
+        tls = true;
+        extensions.clear();
+        return ssl;
+    }
+
+    /**
+     * Sends the message and the final dot (RFC 5321 section 4.5.2): a line starting with "."
+     * gets one more "."; a bare LF becomes CRLF (section 2.3.8); an unterminated last line is ended.
+     *
+     * @throws ContentFailure when reading the message failed (a local problem)
+     */
+    void data(InputStream content) throws IOException {
+        ScheduledFuture<?>[] alarm = new ScheduledFuture<?>[1];
+        try {
+            DotStuffer stuffer = new DotStuffer(out);
+            byte[] buf = new byte[64 * 1024];
+            while (true) {
+                int n;
+                try {
+                    n = content.read(buf);
+                } catch (IOException e) {
+                    throw new ContentFailure(e);
+                }
+                if (n < 0) {
+                    break;
+                }
+                // smtp_data_xfer_timeout limits each write, as in Postfix, not the whole transfer.
+                alarm[0] = WATCHDOG.schedule(() -> {
+                    timedOut = true;
+                    closeQuietly(socket);
+                }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+                stuffer.write(buf, n);
+                alarm[0].cancel(false);
+            }
+            stuffer.finish();
+            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+            flush();
+        } catch (ContentFailure e) {
+            throw e;
+        } catch (IOException e) {
+            throw timedOut ? new SocketTimeoutException("timed out") : e;
+        } finally {
+            if (alarm[0] != null) {
+                alarm[0].cancel(false);
+            }
+        }
+    }
+
+    /** Reading the message content failed: not the server's fault. */
+    static final class ContentFailure extends IOException {
+        ContentFailure(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    boolean isOpen() {
+        return !socket.isClosed();
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(socket);
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing is best effort
+        }
+    }
+
+    /** Transparency (RFC 5321 section 4.5.2) and CRLF line ends for the DATA stream. */
+    private static final class DotStuffer {
+        private final OutputStream out;
+        private byte[] chunk = new byte[0];
+        private boolean lineStart = true;
+        private boolean prevCr;
+
+        DotStuffer(OutputStream out) {
+            this.out = out;
+        }
+
+        void write(byte[] data, int len) throws IOException {
+            if (chunk.length < 2 * len) {
+                chunk = new byte[2 * len];
+            }
+            int n = 0;
+            for (int i = 0; i < len; i++) {
+                byte b = data[i];
+                if (b == '\n') {
+                    if (!prevCr) {
+                        chunk[n++] = '\r';
+                    }
+                    chunk[n++] = '\n';
+                    lineStart = true;
+                    prevCr = false;
+                    continue;
+                }
+                if (lineStart && b == '.') {
+                    chunk[n++] = '.';
+                }
+                chunk[n++] = b;
+                lineStart = false;
+                prevCr = b == '\r';
+            }
+            out.write(chunk, 0, n);
+        }
+
+        void finish() throws IOException {
+            if (!lineStart) {
+                out.write(prevCr ? new byte[] {'\n'} : new byte[] {'\r', '\n'});
+            }
+        }
+    }
+}

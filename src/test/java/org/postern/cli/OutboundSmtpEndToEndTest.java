@@ -1,0 +1,108 @@
+package org.postern.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postern.store.password.PasswordSchemes;
+import org.postern.testing.RawSmtpClient;
+
+/**
+ * Two Posterns: A sends, B (on 127.0.0.2) receives. A finds B through the MX record of
+ * remote.test in its test DNS, or goes through B's submission port as its relayhost with
+ * SMTP AUTH; both times over STARTTLS with B's self-signed certificate.
+ */
+class OutboundSmtpEndToEndTest {
+
+    private static TestPostern receiver(Path dir) throws Exception {
+        return receiver(dir, "");
+    }
+
+    private static TestPostern receiver(Path dir, String extraMainCf) throws Exception {
+        TestPostern b = TestPostern.start(dir, "inet_interfaces = 127.0.0.2\n" + extraMainCf);
+        b.accounts().addDomain("remote.test");
+        b.accounts().addMailbox("carol@remote.test",
+                PasswordSchemes.hash("SHA512-CRYPT", TestPostern.PASSWORD.toCharArray()), 0);
+        return b;
+    }
+
+    /** Queues a message in A from a trusted network (XCLIENT into A's mynetworks). */
+    private static void submit(TestPostern a, String recipient, String subject) throws Exception {
+        try (RawSmtpClient c = RawSmtpClient.connect(a.smtpPort())) {
+            assertThat(c.reply()).startsWith("220 ");
+            assertThat(c.command("XCLIENT ADDR=192.0.2.5 NAME=[UNAVAILABLE]")).startsWith("220 ");
+            assertThat(c.command("EHLO office.example.test")).startsWith("250");
+            assertThat(c.command("MAIL FROM:<alice@example.test>")).startsWith("250");
+            assertThat(c.command("RCPT TO:<" + recipient + ">")).startsWith("250");
+            assertThat(c.command("DATA")).startsWith("354");
+            assertThat(c.command("From: alice@example.test\r\nTo: " + recipient + "\r\nSubject: " + subject
+                    + "\r\n\r\nhello over there\r\n.")).startsWith("250 2.0.0 Ok: queued as ");
+        }
+    }
+
+    @Test
+    void deliversToTheMxOfTheRecipientDomain(@TempDir Path dir) throws Exception {
+        try (TestPostern b = receiver(dir.resolve("b"));
+             TestPostern a = TestPostern.start(dir.resolve("a"), """
+                     smtp_helo_name = a.example.test
+                     smtp_tcp_port = %d
+                     """.formatted(b.smtpPort()))) {
+            a.dns().add("remote.test", "MX", "10 mx.remote.test.");
+            a.dns().add("mx.remote.test", "A", "127.0.0.2");
+
+            submit(a, "carol@remote.test", "via-mx");
+
+            Path delivered = b.awaitMessage("carol@remote.test", "Subject: via-mx");
+            assertThat(Files.readString(delivered)).contains("hello over there");
+            String relay = "mx.remote.test[127.0.0.2]:" + b.smtpPort();
+            // Both instances log into the file of the one configured last (A).
+            a.awaitLog("to=<carol@remote.test>, relay=" + relay);
+            assertThat(a.logText())
+                    .containsPattern("postern/smtp\\[\\d+\\]: Untrusted TLS connection established to "
+                            + java.util.regex.Pattern.quote(relay) + ": TLSv1\\.[23] with cipher \\S+ \\(\\d+/\\d+ bits\\)")
+                    .containsPattern("to=<carol@remote.test>, relay=" + java.util.regex.Pattern.quote(relay)
+                            + ", delay=[\\d.]+, delays=[\\d./]+, dsn=2\\.0\\.0, status=sent \\(250 2\\.0\\.0 Ok: queued as \\w+\\)");
+        }
+    }
+
+    @Test
+    void relayhostWithSmtpAuthOverStarttls(@TempDir Path dir) throws Exception {
+        try (TestPostern b = receiver(dir.resolve("b"));
+             TestPostern a = TestPostern.start(dir.resolve("a"), """
+                     smtp_helo_name = a.example.test
+                     relayhost = [127.0.0.2]:%d
+                     smtp_sasl_auth_enable = yes
+                     smtp_sasl_password_maps = inline:{ [127.0.0.2]:%d=alice@example.test:%s }
+                     """.formatted(b.submissionPort(), b.submissionPort(), TestPostern.PASSWORD))) {
+            submit(a, "carol@remote.test", "via-relayhost");
+
+            b.awaitMessage("carol@remote.test", "Subject: via-relayhost");
+            a.awaitLog("to=<carol@remote.test>, relay=127.0.0.2[127.0.0.2]:" + b.submissionPort());
+            assertThat(a.logText()).contains("sasl_method=PLAIN, sasl_username=alice@example.test")
+                    .contains("status=sent (250 2.0.0 Ok: queued as ");
+            assertThat(a.dns().queries()).noneMatch(q -> q.startsWith("remote.test MX"));
+        }
+    }
+
+    @Test
+    void withoutTlsNoPasswordIsSentAndTheMailWaits(@TempDir Path dir) throws Exception {
+        // B offers AUTH on port 25 without TLS (smtpd_tls_auth_only = no), which A must not use.
+        try (TestPostern b = receiver(dir.resolve("b"), "smtpd_sasl_auth_enable = yes");
+             TestPostern a = TestPostern.start(dir.resolve("a"), """
+                     smtp_helo_name = a.example.test
+                     smtp_tls_security_level = none
+                     relayhost = [127.0.0.2]:%d
+                     smtp_sasl_auth_enable = yes
+                     smtp_sasl_password_maps = inline:{ [127.0.0.2]:%d=alice@example.test:%s }
+                     """.formatted(b.smtpPort(), b.smtpPort(), TestPostern.PASSWORD))) {
+            submit(a, "carol@remote.test", "no-tls");
+
+            a.awaitLog("to=<carol@remote.test>, relay=127.0.0.2[127.0.0.2]:" + b.smtpPort());
+            assertThat(a.logText()).contains("dsn=4.7.0, status=deferred (SASL authentication failed; cannot "
+                    + "authenticate to server 127.0.0.2[127.0.0.2]: no mechanism available)");
+            assertThat(b.messages("carol@remote.test")).isEmpty();
+        }
+    }
+}
