@@ -19,6 +19,7 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import org.postern.log.MailLog;
 import org.slf4j.Logger;
 
@@ -151,6 +152,16 @@ public final class ServerTls {
      * {@code smtpd_tls_mandatory_protocols}, another {@code smtpd_tls_protocols}.
      */
     public SSLSocket wrap(Socket plain, TlsProtocols protocols) throws IOException {
+        return wrap(plain, protocols, false);
+    }
+
+    /**
+     * As {@link #wrap(Socket, TlsProtocols)}; with {@code askClientCert} the server requests a
+     * client certificate (RFC 8446 section 4.3.2, RFC 5246 section 7.4.4) but accepts the
+     * handshake whatever the client sends, as Postfix does: whether the certificate is trusted is
+     * decided afterwards by {@link ClientCertChecks}, and the restrictions decide what that means.
+     */
+    public SSLSocket wrap(Socket plain, TlsProtocols protocols, boolean askClientCert) throws IOException {
         checkForChangesIfDue();
         SSLContext context = current.context();
         SSLSocket socket = (SSLSocket) context.getSocketFactory()
@@ -160,15 +171,20 @@ public final class ServerTls {
         parameters.setProtocols(protocols.toArray());
         parameters.setUseCipherSuitesOrder(true); // pick by our (the JDK default) order, not the client's
         parameters.setNeedClientAuth(false);
-        parameters.setWantClientAuth(false);
+        parameters.setWantClientAuth(askClientCert);
         socket.setSSLParameters(parameters);
         return socket;
     }
 
     /** Runs the handshake on a socket from {@link #wrap} and returns what it agreed. */
     public static TlsFacts handshake(SSLSocket socket) throws IOException {
+        return handshake(socket, ClientCertChecks.NONE);
+    }
+
+    /** As {@link #handshake(SSLSocket)}, examining the client certificate with {@code checks}. */
+    public static TlsFacts handshake(SSLSocket socket, ClientCertChecks checks) throws IOException {
         socket.startHandshake();
-        return TlsFacts.of(socket.getSession());
+        return TlsFacts.of(socket.getSession(), checks);
     }
 
     /** The credentials now in use. */
@@ -236,7 +252,7 @@ public final class ServerTls {
             KeyManagerFactory keyManagers = KeyManagerFactory.getInstance("PKIX");
             keyManagers.init(store, STORE_PASSWORD);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyManagers.getKeyManagers(), null, null);
+            context.init(keyManagers.getKeyManagers(), new TrustManager[] {AcceptAnyClient.INSTANCE}, null);
             return new Loaded(context, List.copyOf(credentials));
         } catch (GeneralSecurityException | IOException e) {
             LinkedHashSet<Path> files = new LinkedHashSet<>();
