@@ -22,6 +22,22 @@ final class Facts implements SessionFacts {
     int recipientCount;
     long messageSize;
     String etrnDomain;
+    String ccertFingerprint;
+    String ccertPubkeyFingerprint;
+    String ccertSubject;
+    String ccertIssuer;
+    boolean ccertTrusted;
+
+    /** TLS with a client certificate. */
+    Facts clientCert(String subject, String issuer, boolean trusted, String fingerprint, String pubkeyFingerprint) {
+        tlsActive = true;
+        ccertSubject = subject;
+        ccertIssuer = issuer;
+        ccertTrusted = trusted;
+        ccertFingerprint = fingerprint;
+        ccertPubkeyFingerprint = pubkeyFingerprint;
+        return this;
+    }
 
     Facts client(String addr, String name) {
         clientAddress = addr;
@@ -86,4 +102,9 @@ final class Facts implements SessionFacts {
     @Override public int recipientCount() { return recipientCount; }
     @Override public long messageSize() { return messageSize; }
     @Override public String etrnDomain() { return etrnDomain; }
+    @Override public String ccertFingerprint() { return ccertFingerprint; }
+    @Override public String ccertPubkeyFingerprint() { return ccertPubkeyFingerprint; }
+    @Override public String ccertSubject() { return ccertSubject; }
+    @Override public String ccertIssuer() { return ccertIssuer; }
+    @Override public boolean ccertTrusted() { return ccertTrusted; }
 }
