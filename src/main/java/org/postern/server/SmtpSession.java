@@ -95,6 +95,12 @@ public final class SmtpSession implements Runnable, SessionFacts {
     // Session state.
     private String helo;
     private boolean esmtp;
+    /**
+     * The protocol name for logs and policy (SMTP or ESMTP): the last HELO/EHLO's (or XCLIENT
+     * PROTO's). Unlike {@link #esmtp} it survives STARTTLS, as in Postfix, whose log lines after
+     * STARTTLS still say proto=ESMTP before the client's new EHLO (Postfix 3.7 lab).
+     */
+    private String protocolName = "SMTP";
     private TlsFacts tls;
     private String saslMethod;
     private String saslUsername;
@@ -171,7 +177,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     public String protocol() {
-        return esmtp ? "ESMTP" : "SMTP";
+        return protocolName;
     }
 
     public TlsFacts tls() {
@@ -573,6 +579,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         abortTransaction();
         helo = argument;
         esmtp = extended;
+        protocolName = extended ? "ESMTP" : "SMTP";
         Decision verdict = policy.helo(this);
         log(verdict);
         if (!verdict.accepted()) {
@@ -650,7 +657,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         TlsProtocols protocols = settings.tlsProtocols();
         SSLSocket ssl;
         try {
-            ssl = context.tls().wrap(socket, protocols, settings.clientCerts().ask());
+            ssl = context.tls().wrap(socket, protocols, settings.clientCerts());
             tls = org.postern.tls.ServerTls.handshake(ssl, settings.clientCerts());
         } catch (IOException e) {
             LOG.info("SSL_accept error from {}: {}", clientNameAddress(), e.getMessage());
@@ -995,7 +1002,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 settings.tlsReceivedHeader() ? tls : null,
                 settings.saslAuthenticatedHeader() && saslAuthenticated() ? saslUsername : null,
                 settings.myHostname(),
-                ReceivedHeader.protocol(esmtp, tls != null, saslUsername != null, mail.smtputf8()),
+                ReceivedHeader.protocol("ESMTP".equals(protocolName), tls != null, saslUsername != null, mail.smtputf8()),
                 writer.queueId(), single ? recipients.get(0).recipient().toString() : null,
                 ZonedDateTime.now(context.clock())));
     }
@@ -1244,6 +1251,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         helo = values.containsKey("HELO") && nameStatus(values.get("HELO")) == NameStatus.OK ? values.get("HELO") : null;
         if (values.containsKey("PROTO")) {
             esmtp = values.get("PROTO").equalsIgnoreCase("ESMTP");
+            protocolName = esmtp ? "ESMTP" : "SMTP";
         }
         if (values.containsKey("LOGIN")) {
             String login = values.get("LOGIN");

@@ -15,9 +15,11 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 final class AcceptAnyClient extends X509ExtendedTrustManager {
 
-    static final AcceptAnyClient INSTANCE = new AcceptAnyClient();
+    private final X509Certificate[] listed;
 
-    private AcceptAnyClient() {
+    /** @param listed the CAs to name in the certificate request (RFC 8446 section 4.2.4) */
+    AcceptAnyClient(java.util.List<X509Certificate> listed) {
+        this.listed = listed.toArray(X509Certificate[]::new);
     }
 
     @Override
@@ -51,7 +53,7 @@ final class AcceptAnyClient extends X509ExtendedTrustManager {
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-        // An empty list in the CertificateRequest: clients then offer any certificate they have.
-        return new X509Certificate[0];
+        // Empty: clients offer any certificate they have.
+        return listed.clone();
     }
 }

@@ -47,12 +47,16 @@ import javax.net.ssl.SSLSession;
  * @param ask     request a certificate in the handshake
  * @param require with TLS required: end the session unless a trusted certificate was presented
  * @param anchors the CAs a client certificate must chain to
+ * @param listed  the CAs named in the certificate request: those of smtpd_tls_CAfile, as Postfix
+ *                sends them (not those of smtpd_tls_CApath). Clients such as Java's pick a
+ *                certificate issued by a listed CA; OpenSSL-based ones send theirs regardless.
  * @param digest  the JDK name of the fingerprint digest (e.g. SHA-256)
  */
-public record ClientCertChecks(boolean ask, boolean require, Set<TrustAnchor> anchors, String digest) {
+public record ClientCertChecks(boolean ask, boolean require, Set<TrustAnchor> anchors, List<X509Certificate> listed,
+                               String digest) {
 
     /** No client certificates: never asked for. */
-    public static final ClientCertChecks NONE = new ClientCertChecks(false, false, Set.of(), "SHA-256");
+    public static final ClientCertChecks NONE = new ClientCertChecks(false, false, Set.of(), List.of(), "SHA-256");
 
     /** smtpd_tls_fingerprint_digest values (OpenSSL digest names) to JDK MessageDigest names. */
     private static final Map<String, String> DIGESTS = Map.of(
@@ -78,6 +82,7 @@ public record ClientCertChecks(boolean ask, boolean require, Set<TrustAnchor> an
                     + String.join(", ", DIGEST_NAMES));
         }
         Set<TrustAnchor> anchors = new LinkedHashSet<>();
+        List<X509Certificate> listed = new ArrayList<>();
         if (caFile != null && !caFile.isBlank()) {
             Path file = Path.of(caFile.strip());
             List<X509Certificate> certs = readCertificates(file, "smtpd_tls_CAfile");
@@ -85,6 +90,7 @@ public record ClientCertChecks(boolean ask, boolean require, Set<TrustAnchor> an
                 throw new TlsException("smtpd_tls_CAfile = " + file + ": no PEM certificate in the file");
             }
             certs.forEach(c -> anchors.add(new TrustAnchor(c, null)));
+            listed.addAll(certs);
         }
         if (caPath != null && !caPath.isBlank()) {
             Path dir = Path.of(caPath.strip());
@@ -102,7 +108,7 @@ public record ClientCertChecks(boolean ask, boolean require, Set<TrustAnchor> an
                 throw new TlsException("smtpd_tls_CApath = " + dir + ": cannot read: " + e.getMessage(), e);
             }
         }
-        return new ClientCertChecks(ask || require, require, Set.copyOf(anchors), jdkDigest);
+        return new ClientCertChecks(ask || require, require, Set.copyOf(anchors), List.copyOf(listed), jdkDigest);
     }
 
     private static List<X509Certificate> readCertificates(Path file, String parameter) throws TlsException {

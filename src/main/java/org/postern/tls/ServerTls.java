@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -53,8 +54,28 @@ public final class ServerTls {
         List<TlsCredential> load() throws TlsException;
     }
 
-    /** What was read: the context built from it. */
-    private record Loaded(SSLContext context, List<TlsCredential> credentials) {
+    /**
+     * What was read: the context built from it, and contexts with the same keys that name other
+     * CAs in a client-certificate request (one per distinct smtpd_tls_CAfile), made when first
+     * needed.
+     */
+    private record Loaded(SSLContext context, List<TlsCredential> credentials, KeyManager[] keyManagers,
+                          Map<List<X509Certificate>, SSLContext> byListedCas) {
+
+        SSLContext context(List<X509Certificate> listedCas) {
+            if (listedCas.isEmpty()) {
+                return context;
+            }
+            return byListedCas.computeIfAbsent(listedCas, cas -> {
+                try {
+                    SSLContext c = SSLContext.getInstance("TLS");
+                    c.init(keyManagers, new TrustManager[] {new AcceptAnyClient(cas)}, null);
+                    return c;
+                } catch (GeneralSecurityException e) {
+                    throw new IllegalStateException("cannot build a TLS context: " + e, e);
+                }
+            });
+        }
     }
 
     /** A file's identity and version; a missing file is all nulls. */
@@ -152,18 +173,20 @@ public final class ServerTls {
      * {@code smtpd_tls_mandatory_protocols}, another {@code smtpd_tls_protocols}.
      */
     public SSLSocket wrap(Socket plain, TlsProtocols protocols) throws IOException {
-        return wrap(plain, protocols, false);
+        return wrap(plain, protocols, ClientCertChecks.NONE);
     }
 
     /**
-     * As {@link #wrap(Socket, TlsProtocols)}; with {@code askClientCert} the server requests a
-     * client certificate (RFC 8446 section 4.3.2, RFC 5246 section 7.4.4) but accepts the
-     * handshake whatever the client sends, as Postfix does: whether the certificate is trusted is
-     * decided afterwards by {@link ClientCertChecks}, and the restrictions decide what that means.
+     * As {@link #wrap(Socket, TlsProtocols)}; when {@code clientCerts} asks for them, the server
+     * requests a client certificate (RFC 8446 section 4.3.2, RFC 5246 section 7.4.4), naming the
+     * CAs of smtpd_tls_CAfile, but accepts the handshake whatever the client sends, as Postfix
+     * does: whether the certificate is trusted is decided afterwards by {@link ClientCertChecks},
+     * and the restrictions decide what that means.
      */
-    public SSLSocket wrap(Socket plain, TlsProtocols protocols, boolean askClientCert) throws IOException {
+    public SSLSocket wrap(Socket plain, TlsProtocols protocols, ClientCertChecks clientCerts) throws IOException {
         checkForChangesIfDue();
-        SSLContext context = current.context();
+        boolean askClientCert = clientCerts.ask();
+        SSLContext context = askClientCert ? current.context(clientCerts.listed()) : current.context();
         SSLSocket socket = (SSLSocket) context.getSocketFactory()
                 .createSocket(plain, plain.getInetAddress().getHostAddress(), plain.getPort(), true);
         socket.setUseClientMode(false);
@@ -252,8 +275,9 @@ public final class ServerTls {
             KeyManagerFactory keyManagers = KeyManagerFactory.getInstance("PKIX");
             keyManagers.init(store, STORE_PASSWORD);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyManagers.getKeyManagers(), new TrustManager[] {AcceptAnyClient.INSTANCE}, null);
-            return new Loaded(context, List.copyOf(credentials));
+            context.init(keyManagers.getKeyManagers(), new TrustManager[] {new AcceptAnyClient(List.of())}, null);
+            return new Loaded(context, List.copyOf(credentials), keyManagers.getKeyManagers(),
+                    new java.util.concurrent.ConcurrentHashMap<>());
         } catch (GeneralSecurityException | IOException e) {
             LinkedHashSet<Path> files = new LinkedHashSet<>();
             credentials.forEach(c -> files.addAll(c.files()));

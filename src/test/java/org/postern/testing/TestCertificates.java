@@ -1,6 +1,6 @@
 package org.postern.testing;
 
-import java.io.IOException;
+import java.net.Socket;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,7 +9,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.KeyStore;
+import java.security.Principal;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -21,7 +21,8 @@ import java.util.Date;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -45,18 +46,50 @@ public final class TestCertificates {
     /** One certificate and its key, in memory and as PEM files. */
     public record Issued(X509Certificate certificate, PrivateKey key, Path certFile, Path keyFile) {
 
-        /** Key managers that present this certificate as a TLS client. */
+        /**
+         * Key managers that present this certificate as a TLS client whatever CA names the server
+         * lists in its certificate request, as OpenSSL clients do (JSSE's own key manager would
+         * send nothing when the issuer is not listed).
+         */
         public KeyManager[] keyManagers() {
-            try {
-                KeyStore store = KeyStore.getInstance("PKCS12");
-                store.load(null, null);
-                store.setKeyEntry("client", key, "x".toCharArray(), new X509Certificate[] {certificate});
-                KeyManagerFactory f = KeyManagerFactory.getInstance("PKIX");
-                f.init(store, "x".toCharArray());
-                return f.getKeyManagers();
-            } catch (GeneralSecurityException | IOException e) {
-                throw new IllegalStateException(e);
-            }
+            X509Certificate cert = certificate;
+            PrivateKey privateKey = key;
+            return new KeyManager[] {new X509ExtendedKeyManager() {
+                @Override
+                public String[] getClientAliases(String keyType, Principal[] issuers) {
+                    return new String[] {"client"};
+                }
+
+                @Override
+                public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+                    return "client";
+                }
+
+                @Override
+                public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+                    return "client";
+                }
+
+                @Override
+                public String[] getServerAliases(String keyType, Principal[] issuers) {
+                    return null;
+                }
+
+                @Override
+                public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+                    return null;
+                }
+
+                @Override
+                public X509Certificate[] getCertificateChain(String alias) {
+                    return new X509Certificate[] {cert};
+                }
+
+                @Override
+                public PrivateKey getPrivateKey(String alias) {
+                    return privateKey;
+                }
+            }};
         }
 
         /** Postfix's ccert_fingerprint with digest {@code jdkDigest} (e.g. SHA-256). */
