@@ -633,6 +633,10 @@ public final class PolicySession {
 
     private static final String CCERT = "Client certificate";
 
+    private boolean hasClientCert() {
+        return f.ccertFingerprint() != null || f.ccertPubkeyFingerprint() != null;
+    }
+
     /**
      * permit_tls_clientcerts and permit_tls_all_clientcerts: OK for a trusted certificate (the
      * latter only), or when the certificate fingerprint, then the public-key fingerprint, is a
@@ -646,8 +650,11 @@ public final class PolicySession {
             note(r + ": the client certificate is trusted");
             return permit(r, CLIENT, clientNameAddr());
         }
-        if (f.ccertFingerprint() != null) {
-            for (String print : List.of(f.ccertFingerprint(), f.ccertPubkeyFingerprint())) {
+        if (hasClientCert()) {
+            for (String print : java.util.Arrays.asList(f.ccertFingerprint(), f.ccertPubkeyFingerprint())) {
+                if (print == null) {
+                    continue;
+                }
                 TableList relayCerts = maps(e.relayClientcerts);
                 if (lookup(() -> relayCerts.find(print), "<" + clientNameAddr() + ">").isPresent()) {
                     note(r + ": fingerprint " + print + " is in relay_clientcerts");
@@ -685,7 +692,7 @@ public final class PolicySession {
             order = PostfixLists.split(o.substring(eq + 1));
         }
         LookupTable t = table(spec);
-        if (f.ccertFingerprint() == null) {
+        if (!hasClientCert()) {
             if (f.tlsActive() && !e.bool("smtpd_tls_ask_ccert")) {
                 warning(r + " is requested, but \"smtpd_tls_ask_ccert = no\"");
             }
@@ -701,6 +708,9 @@ public final class PolicySession {
                     throw configError();
                 }
             };
+            if (print == null) {
+                continue;
+            }
             Optional<SearchHit> hit = find(spec, () -> t.find(print).map(v -> new SearchHit(print, v)), cn, CCERT);
             if (hit.isPresent()) {
                 int s = access(hit.get().value(), spec, cn, CCERT, true);
