@@ -60,12 +60,36 @@ final class ExplainCommand extends ContextCommand {
     @Option(names = "--tls", description = "The client uses STARTTLS (implied on a wrapper-mode listener).")
     boolean tls;
 
+    @Option(names = "--client-cert-fingerprint", paramLabel = "FP",
+            description = "The client presents a TLS certificate with this fingerprint (colon-separated hex, "
+                    + "digest smtpd_tls_fingerprint_digest), for permit_tls_clientcerts and check_ccert_access. "
+                    + "Implies --tls.")
+    String clientCertFingerprint;
+
+    @Option(names = "--client-cert-pubkey-fingerprint", paramLabel = "FP",
+            description = "The public-key fingerprint of that certificate. Implies --tls.")
+    String clientCertPubkeyFingerprint;
+
+    @Option(names = "--client-cert-cn", paramLabel = "CN",
+            description = "The certificate's subject CN (named in check_ccert_access replies).")
+    String clientCertCn;
+
+    @Option(names = "--client-cert-trusted",
+            description = "The certificate verifies against smtpd_tls_CAfile/smtpd_tls_CApath "
+                    + "(for permit_tls_all_clientcerts). Implies --tls.")
+    boolean clientCertTrusted;
+
     @Option(names = "--dns-server", paramLabel = "HOST:PORT",
             description = "DNS server to ask (default: dns_servers, else the system's resolvers).")
     String dnsServer;
 
     @Option(names = "--json", description = "Print the explanation as JSON.")
     boolean json;
+
+    /** Fingerprints are compared as Postfix writes them: upper-case hex. */
+    private static String upper(String fingerprint) {
+        return fingerprint == null ? null : fingerprint.strip().toUpperCase(java.util.Locale.ROOT);
+    }
 
     @Override
     protected int run(Context context) throws Exception {
@@ -76,8 +100,11 @@ final class ExplainCommand extends ContextCommand {
         }
         DnsResolver dns = DnsResolver.create(dnsServer != null ? List.of(dnsServer)
                 : config.main().list("dns_servers"), config.main().time("dns_timeout"));
+        Explainer.ClientCert cert = clientCertFingerprint == null && clientCertPubkeyFingerprint == null
+                && !clientCertTrusted ? null : new Explainer.ClientCert(upper(clientCertFingerprint),
+                upper(clientCertPubkeyFingerprint), clientCertCn, clientCertTrusted);
         Explainer.Request request = new Explainer.Request(clientIp, clientName, reverseName, helo, sender,
-                recipients, login, tls);
+                recipients, login, tls, cert);
         Explainer.Explanation e = explain(context, config, l, dns, request);
         Explainer.Explanation other = null;
         Explainer.Request otherRequest = null;

@@ -212,11 +212,14 @@ public final class Parameters {
                         + "Default: Postern's database.");
         p("smtpd_null_access_lookup_key", STRING, "<>", "Lookup key used for the null sender in access tables.");
         p("smtpd_log_access_permit_actions", LIST, "",
-                "Access actions (e.g. static:all) whose permit results are logged.");
+                "Names of permit actions to log as \"NOQUEUE: permit: ...\" lines: restriction names such as "
+                        + "permit_mynetworks or permit_tls_clientcerts, access-table actions such as OK or RELAY, "
+                        + "!exclusions, /file names and type:table lookups; static:all logs every permit.");
         p("permit_mx_backup_networks", NETWORK_LIST, "",
                 "Networks of primary MX hosts for permit_mx_backup (deprecated restriction).");
         p("relay_clientcerts", TABLES, "",
-                "Client certificate fingerprints allowed to relay through permit_tls_clientcerts.");
+                "Tables of client certificate fingerprints or public-key fingerprints (digest "
+                        + "smtpd_tls_fingerprint_digest) that permit_tls_clientcerts permits; only the key counts.");
 
         // --- Reply codes (postconf(5)) ---
         code("reject_code", "554", "for the reject restriction.");
@@ -265,6 +268,10 @@ public final class Parameters {
                 "Name the table (e.g. \"virtual mailbox table\") in \"User unknown\" replies.");
         p("smtpd_reject_footer", TEMPLATE, "",
                 "Text appended to every 4xx/5xx reply, e.g. a contact address; \\n starts a new reply line.");
+        p("smtpd_reject_footer_maps", TABLES, "",
+                "Tables of footers by reply: the key is the whole 4xx/5xx reply as sent (\"554 5.7.1 <a@b>: Relay "
+                        + "access denied\", after soft_bounce), the value a footer like smtpd_reject_footer. When "
+                        + "no table has the reply, smtpd_reject_footer applies. Use regexp: or pcre: tables.");
 
         // --- smtpd protocol and limits ---
         p("smtpd_banner", STRING, "$myhostname ESMTP $mail_name", "Text after 220 in the greeting.");
@@ -325,11 +332,22 @@ public final class Parameters {
         p("smtpd_tls_received_header", BOOLEAN, "yes",
                 "Record the TLS protocol and cipher in the Received: header. Postfix defaults to no; Postern "
                         + "records them by default, since they tell the recipient how the message travelled.");
-        p("smtpd_tls_ask_ccert", BOOLEAN, "no", "Ask clients for a certificate.");
-        p("smtpd_tls_req_ccert", BOOLEAN, "no", "Require a verified client certificate (with level encrypt).");
-        p("smtpd_tls_CAfile", STRING, "", "PEM file of CA certificates for verifying client certificates.");
-        choice("smtpd_tls_fingerprint_digest", "sha256", List.of("sha256", "sha1", "md5"),
-                "Digest of client certificate fingerprints for check_ccert_access and permit_tls_clientcerts.");
+        p("smtpd_tls_ask_ccert", BOOLEAN, "no",
+                "Ask TLS clients for a certificate (needed by permit_tls_clientcerts, permit_tls_all_clientcerts "
+                        + "and check_ccert_access). Any certificate is accepted in the handshake; whether it is "
+                        + "trusted (verifies against smtpd_tls_CAfile/smtpd_tls_CApath) is decided afterwards.");
+        p("smtpd_tls_req_ccert", BOOLEAN, "no",
+                "Require a trusted client certificate; implies smtpd_tls_ask_ccert. Only with TLS required "
+                        + "(smtpd_tls_security_level = encrypt or wrapper mode; otherwise ignored with a warning): "
+                        + "a client without a trusted certificate gets 421 4.7.1 right after the handshake.");
+        p("smtpd_tls_CAfile", STRING, "",
+                "PEM file of the CA certificates that client certificates are verified against.");
+        p("smtpd_tls_CApath", STRING, "",
+                "Directory of PEM CA certificate files that client certificates are verified against, in "
+                        + "addition to smtpd_tls_CAfile.");
+        choice("smtpd_tls_fingerprint_digest", "sha256", List.of("sha256", "sha1", "md5", "sha224", "sha384", "sha512"),
+                "Digest of the client certificate and public-key fingerprints used by permit_tls_clientcerts "
+                        + "(relay_clientcerts), check_ccert_access and the ccert_*fingerprint policy attributes.");
 
         // --- smtpd SASL (SASL_README) ---
         p("smtpd_sasl_auth_enable", BOOLEAN, "no", "Offer SMTP AUTH; usually switched on only for submission in master.cf.");

@@ -38,16 +38,34 @@ public final class Explainer {
      * @param sender      MAIL FROM (empty for the null sender), or null for no MAIL
      * @param login       the SASL login, or null for no AUTH
      * @param tls         true when the client uses STARTTLS (always true in wrapper mode)
+     * @param clientCert  the TLS client certificate the client presents, or null (implies tls)
      */
     public record Request(String clientAddress, String clientName, String reverseName, String helo, String sender,
-                          List<String> recipients, String login, boolean tls) {
+                          List<String> recipients, String login, boolean tls, ClientCert clientCert) {
         public Request {
             recipients = List.copyOf(recipients);
         }
 
-        public Request on(String newLogin, boolean newTls) {
-            return new Request(clientAddress, clientName, reverseName, helo, sender, recipients, newLogin, newTls);
+        public Request(String clientAddress, String clientName, String reverseName, String helo, String sender,
+                       List<String> recipients, String login, boolean tls) {
+            this(clientAddress, clientName, reverseName, helo, sender, recipients, login, tls, null);
         }
+
+        public Request on(String newLogin, boolean newTls) {
+            return new Request(clientAddress, clientName, reverseName, helo, sender, recipients, newLogin, newTls,
+                    clientCert);
+        }
+    }
+
+    /**
+     * A client certificate as the restrictions see it (docs/smtp-server.md, client certificates).
+     *
+     * @param fingerprint       the certificate fingerprint, or null
+     * @param pubkeyFingerprint the public-key fingerprint, or null
+     * @param cn                the subject CN (the reply name of check_ccert_access), or null
+     * @param trusted           whether its chain verifies against smtpd_tls_CAfile/CApath
+     */
+    public record ClientCert(String fingerprint, String pubkeyFingerprint, String cn, boolean trusted) {
     }
 
     /** One line of the trace; {@code depth} is the nesting of lists. */
@@ -128,7 +146,8 @@ public final class Explainer {
         Explanation play() {
             lookUpNames();
             boolean wrapper = listener.wrapperMode();
-            facts.tls = request.tls() || wrapper;
+            facts.tls = request.tls() || wrapper || request.clientCert() != null;
+            facts.clientCert = request.clientCert();
             PolicySession session = engine.newSession(this);
             String host = p.get("myhostname");
             if (!command("CONNECT", session.connect(facts), "220 " + host + " ESMTP")) {
@@ -506,5 +525,11 @@ public final class Explainer {
         @Override public int recipientCount() { return recipientCount; }
         @Override public long messageSize() { return 0; }
         @Override public String etrnDomain() { return null; }
+        ClientCert clientCert;
+        @Override public String ccertFingerprint() { return clientCert == null ? null : clientCert.fingerprint(); }
+        @Override public String ccertPubkeyFingerprint() { return clientCert == null ? null : clientCert.pubkeyFingerprint(); }
+        @Override public String ccertSubject() { return clientCert == null ? null : clientCert.cn() == null ? "" : clientCert.cn(); }
+        @Override public String ccertIssuer() { return clientCert == null ? null : ""; }
+        @Override public boolean ccertTrusted() { return clientCert != null && clientCert.trusted(); }
     }
 }

@@ -58,6 +58,12 @@ public final class PolicyEngine {
     final TableList localRecipientMaps;
     final TableList relayRecipientMaps;
     final TableList rblReplyMaps;
+    /** relay_clientcerts, for permit_tls_clientcerts. */
+    final TableList relayClientcerts;
+    /** smtpd_reject_footer_maps: footers by the reply as sent. */
+    final TableList rejectFooterMaps;
+    /** smtpd_log_access_permit_actions. */
+    final ActionList permitLogActions;
     final String myorigin;
     final boolean parentMatchesAccess;
     /** SPF for check_spf, with myhostname as the receiving host (%{r}, RFC 7208 section 7.2). */
@@ -96,6 +102,9 @@ public final class PolicyEngine {
             this.localRecipientMaps = tables.openList(params.get("local_recipient_maps"));
             this.relayRecipientMaps = tables.openList(params.get("relay_recipient_maps"));
             this.rblReplyMaps = tables.openList(params.get("rbl_reply_maps"));
+            this.relayClientcerts = tables.openList(params.get("relay_clientcerts"));
+            this.rejectFooterMaps = tables.openList(params.get("smtpd_reject_footer_maps"));
+            this.permitLogActions = ActionList.parse(params.get("smtpd_log_access_permit_actions"), tables);
             for (String list : RestrictionCatalog.LISTS.keySet()) {
                 compile(list, tables);
             }

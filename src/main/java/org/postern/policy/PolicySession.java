@@ -28,6 +28,7 @@ import org.postern.lookup.LookupTable;
 import org.postern.lookup.SearchHit;
 import org.postern.lookup.TableList;
 import org.postern.policy.AddressClassifier.AddressClass;
+import org.postern.smtp.Xtext;
 import org.postern.spf.SpfResult;
 import org.postern.spf.SpfVerdict;
 
@@ -279,7 +280,7 @@ public final class PolicySession {
         if (code < 400) {
             return List.of(reply.toString());
         }
-        return Replies.lines(reply, e.params, facts);
+        return Replies.lines(reply, e.params, e.rejectFooterMaps, facts);
     }
 
     /** At RSET, MAIL and the end of a transaction: forget the transaction's flags and actions. */
@@ -439,7 +440,7 @@ public final class PolicySession {
                 ? new Decision.Actions(hold, discard, filter, redirect, List.copyOf(bcc), List.copyOf(prepend))
                 : Decision.Actions.NONE;
         Decision d = status == REJECT && rejected != null
-                ? new Decision(Decision.Result.REJECT, rejected, Replies.lines(rejected, e.params, f),
+                ? new Decision(Decision.Result.REJECT, rejected, Replies.lines(rejected, e.params, e.rejectFooterMaps, f),
                         List.copyOf(log), actions)
                 : new Decision(discard ? Decision.Result.DISCARD : Decision.Result.ACCEPT, null, List.of(),
                         log == null ? List.of() : List.copyOf(log), actions);
@@ -529,7 +530,7 @@ public final class PolicySession {
     private int restriction(String r, String arg, String name, String cls, String implicit) {
         return switch (r) {
             // 2.1 generic
-            case "permit" -> OK;
+            case "permit" -> permit(r, cls, name);
             case "reject" -> reject(code("reject_code"), "5.7.1", generic(name, cls, "Access denied"), cls);
             case "defer" -> reject(code("defer_code"), "4.3.2", generic(name, cls, "Try again later"), cls);
             case "defer_if_permit" -> deferIfPermit(450, "4.7.0", generic(name, cls, "defer_if_permit requested"), cls);
@@ -545,10 +546,14 @@ public final class PolicySession {
             case "check_dmarc" -> checkDmarc(name, cls);
             // 2.2 client
             case "permit_mynetworks" -> lookup(() -> e.mynetworks.matches(f.clientAddress(), f.clientName()),
-                    "<" + clientNameAddr() + ">") ? OK : DUNNO;
-            case "permit_inet_interfaces" -> e.classifier.isOwnAddress(f.clientAddress()) ? OK : DUNNO;
+                    "<" + clientNameAddr() + ">") ? permit(r, CLIENT, clientNameAddr()) : DUNNO;
+            case "permit_inet_interfaces" -> e.classifier.isOwnAddress(f.clientAddress())
+                    ? permit(r, CLIENT, clientNameAddr()) : DUNNO;
             case "permit_sasl_authenticated" -> saslEnabled() && f.saslUsername() != null
-                    && !"anonymous".equalsIgnoreCase(f.saslMethod()) ? OK : DUNNO;
+                    && !"anonymous".equalsIgnoreCase(f.saslMethod()) ? permit(r, CLIENT, clientNameAddr()) : DUNNO;
+            case "permit_tls_clientcerts" -> tlsClientcerts(r, false);
+            case "permit_tls_all_clientcerts" -> tlsClientcerts(r, true);
+            case "check_ccert_access" -> ccertAccess(r, arg);
             case "reject_unknown_reverse_client_hostname" -> unknownClient(f.reverseClientNameStatus(), "4.7.1",
                     "cannot find your reverse hostname");
             case "reject_unknown_client_hostname" -> unknownClient(f.clientNameStatus(), "4.7.25",
@@ -564,10 +569,11 @@ public final class PolicySession {
                     : serverAccess(r, arg, f.reverseClientName(), reverseNameAddr(), UNVERIFIED);
             case "check_sasl_access" -> saslAccess(r, arg);
             case "reject_rbl_client" -> Rbl.client(this, arg, false);
-            case "permit_dnswl_client" -> Rbl.client(this, arg, true);
+            case "permit_dnswl_client" -> Rbl.client(this, arg, true) == OK ? permit(r, CLIENT, clientNameAddr()) : DUNNO;
             case "reject_rhsbl_client" -> Rbl.rhs(this, arg, f.clientName(), CLIENT, false);
             case "reject_rhsbl_reverse_client" -> Rbl.rhs(this, arg, f.reverseClientName(), UNVERIFIED, false);
-            case "permit_rhswl_client" -> Rbl.rhs(this, arg, f.clientName(), CLIENT, true);
+            case "permit_rhswl_client" -> Rbl.rhs(this, arg, f.clientName(), CLIENT, true) == OK
+                    ? permit(r, CLIENT, clientNameAddr()) : DUNNO;
             // 2.3 helo
             case "reject_invalid_helo_hostname" -> invalidHelo();
             case "reject_non_fqdn_helo_hostname" -> nonFqdnHelo();
@@ -597,7 +603,7 @@ public final class PolicySession {
             // 2.5 recipient
             case "reject_non_fqdn_recipient" -> nonFqdnAddress(rcpt(), RECIPIENT);
             case "reject_unknown_recipient_domain" -> unknownDomain(rcpt(), RECIPIENT);
-            case "permit_auth_destination" -> rcpt() != null && authorized(rcpt()) ? OK : DUNNO;
+            case "permit_auth_destination" -> rcpt() != null && authorized(rcpt()) ? permit(r, RECIPIENT, rcpt()) : DUNNO;
             case "reject_unauth_destination" -> unauthDestination(code("relay_domains_reject_code"));
             case "defer_unauth_destination" -> unauthDestination(code("relay_domains_reject_code") - 100);
             case "reject_unlisted_recipient" -> {
@@ -611,9 +617,7 @@ public final class PolicySession {
                     : Rbl.rhs(this, arg, domainOf(rcpt()), RECIPIENT, false);
             case "check_etrn_access" -> f.etrnDomain() == null ? DUNNO
                     : nameAccess(arg, f.etrnDomain(), f.etrnDomain(), "Etrn command");
-            case "permit_mx_backup" -> mxBackup();
-            // No client certificate data reaches the engine: these find nothing (section 2.2).
-            case "permit_tls_clientcerts", "permit_tls_all_clientcerts", "check_ccert_access" -> DUNNO;
+            case "permit_mx_backup" -> mxBackup() == OK ? permit(r, RECIPIENT, rcpt()) : DUNNO;
             // There is no verify(8) service: answer as Postfix does when it is unavailable (sections 2.4, 2.5).
             case "reject_unverified_sender" -> unverified(f.sender(), SENDER, "unverified_sender_tempfail_action", "4.1.7");
             case "reject_unverified_recipient" -> unverified(rcpt(), RECIPIENT, "unverified_recipient_tempfail_action", "4.1.1");
@@ -622,6 +626,126 @@ public final class PolicySession {
                 throw configError();
             }
         };
+    }
+
+    // ---------------------------------------------------------------- permit logging
+
+    /** A PERMIT by a restriction: logged when smtpd_log_access_permit_actions names it. */
+    private int permit(String action, String cls, String name) {
+        // Postfix 3.7 lab: "action=permit_mynetworks for Client host=h[a] ; from=<...>", with the
+        // space before the semicolon.
+        logPermit("action=" + action + " for " + cls + "=" + name + " ");
+        return OK;
+    }
+
+    /** A PERMIT by an access table's OK/RELAY/number value, named as written in the table. */
+    private int permit(String action, String cls, String name, String table) {
+        logPermit("action=" + action + " for " + cls + "=" + name + " from " + table);
+        return OK;
+    }
+
+    /**
+     * smtpd_log_access_permit_actions (Postfix 3.2): a "permit" log line, unless a
+     * defer_if_permit is pending, which overrules the permit (Postfix 3.7 lab).
+     */
+    private void logPermit(String text) {
+        if (deferIfPermit == null && !e.permitLogActions.isEmpty()
+                && e.permitLogActions.matches(text.substring("action=".length(), text.indexOf(" for ")))) {
+            logLine("permit", text);
+        }
+    }
+
+    // ---------------------------------------------------------------- client certificates (section 2.2)
+
+    private static final String CCERT = "Client certificate";
+
+    private boolean hasClientCert() {
+        return f.ccertFingerprint() != null || f.ccertPubkeyFingerprint() != null;
+    }
+
+    /**
+     * permit_tls_clientcerts and permit_tls_all_clientcerts: OK for a trusted certificate (the
+     * latter only), or when the certificate fingerprint, then the public-key fingerprint, is a
+     * key of relay_clientcerts, trusted or not (the fingerprint itself is the credential).
+     */
+    private int tlsClientcerts(String r, boolean all) {
+        if (!f.tlsActive()) {
+            return DUNNO;
+        }
+        if (all && f.ccertTrusted()) {
+            note(r + ": the client certificate is trusted");
+            return permit(r, CLIENT, clientNameAddr());
+        }
+        if (hasClientCert()) {
+            for (String print : java.util.Arrays.asList(f.ccertFingerprint(), f.ccertPubkeyFingerprint())) {
+                if (print == null) {
+                    continue;
+                }
+                TableList relayCerts = maps(e.relayClientcerts);
+                if (lookup(() -> relayCerts.find(print), "<" + clientNameAddr() + ">").isPresent()) {
+                    note(r + ": fingerprint " + print + " is in relay_clientcerts");
+                    return permit(r, CLIENT, clientNameAddr());
+                }
+            }
+            note(r + ": neither fingerprint " + f.ccertFingerprint() + " nor public-key fingerprint "
+                    + f.ccertPubkeyFingerprint() + " is in relay_clientcerts");
+        } else if (!e.bool("smtpd_tls_ask_ccert")) {
+            warning(r + " is requested, but \"smtpd_tls_ask_ccert = no\"");
+        } else {
+            note(r + ": the client presented no certificate");
+        }
+        return DUNNO;
+    }
+
+    /**
+     * check_ccert_access type:table, or the Postfix 3.5 form
+     * {@code check_ccert_access { type:table, { search_order = cert_fingerprint, pubkey_fingerprint } }}:
+     * each fingerprint in search order is looked up and the first action other than DUNNO applies,
+     * with the certificate's CN as the reply name and class "Client certificate". An untrusted
+     * certificate is checked too.
+     */
+    private int ccertAccess(String r, String arg) {
+        List<String> parts = PostfixLists.split(PostfixLists.unbrace(arg));
+        String spec = parts.isEmpty() ? arg : parts.getFirst();
+        List<String> order = List.of("cert_fingerprint", "pubkey_fingerprint");
+        for (String option : parts.subList(Math.min(1, parts.size()), parts.size())) {
+            String o = PostfixLists.unbrace(option);
+            int eq = o.indexOf('=');
+            if (eq < 0 || !o.substring(0, eq).strip().equals("search_order")) {
+                warning(r + ": bad table option \"" + o + "\"; expected search_order = cert_fingerprint, pubkey_fingerprint");
+                throw configError();
+            }
+            order = PostfixLists.split(o.substring(eq + 1));
+        }
+        LookupTable t = table(spec);
+        if (!hasClientCert()) {
+            if (f.tlsActive() && !e.bool("smtpd_tls_ask_ccert")) {
+                warning(r + " is requested, but \"smtpd_tls_ask_ccert = no\"");
+            }
+            return DUNNO;
+        }
+        String cn = f.ccertSubject() == null ? "" : f.ccertSubject();
+        for (String what : order) {
+            String print = switch (what) {
+                case "cert_fingerprint" -> f.ccertFingerprint();
+                case "pubkey_fingerprint" -> f.ccertPubkeyFingerprint();
+                default -> {
+                    warning(r + ": unexpected search_order item '" + what + "' in '" + arg + "'");
+                    throw configError();
+                }
+            };
+            if (print == null) {
+                continue;
+            }
+            Optional<SearchHit> hit = find(spec, () -> t.find(print).map(v -> new SearchHit(print, v)), cn, CCERT);
+            if (hit.isPresent()) {
+                int s = access(hit.get().value(), spec, cn, CCERT, true);
+                if (s != DUNNO) {
+                    return s;
+                }
+            }
+        }
+        return DUNNO;
     }
 
     // ---------------------------------------------------------------- reject machinery (1.4, 1.7)
@@ -963,7 +1087,7 @@ public final class PolicySession {
                 warning("access table " + table + ": with " + "this check, action " + cmd + " is not allowed");
                 throw configError();
             }
-            return OK;
+            return permit(allDigits ? v : cmd, cls, name, table);
         }
         switch (upper) {
             case "REJECT", "DEFER" -> {
@@ -1634,10 +1758,13 @@ public final class PolicySession {
         a.add(new String[] {"sasl_method", f.saslMethod()});
         a.add(new String[] {"sasl_username", f.saslUsername()});
         a.add(new String[] {"sasl_sender", f.saslSender()});
-        a.add(new String[] {"ccert_subject", ""});
-        a.add(new String[] {"ccert_issuer", ""});
-        a.add(new String[] {"ccert_fingerprint", ""});
-        a.add(new String[] {"ccert_pubkey_fingerprint", ""});
+        // Postfix 3.7 lab: subject and issuer (xtext) only for a trusted certificate, the
+        // fingerprints for any certificate.
+        boolean trusted = f.ccertTrusted();
+        a.add(new String[] {"ccert_subject", trusted ? Xtext.encode(f.ccertSubject()) : ""});
+        a.add(new String[] {"ccert_issuer", trusted ? Xtext.encode(f.ccertIssuer()) : ""});
+        a.add(new String[] {"ccert_fingerprint", f.ccertFingerprint() == null ? "" : f.ccertFingerprint()});
+        a.add(new String[] {"ccert_pubkey_fingerprint", f.ccertPubkeyFingerprint() == null ? "" : f.ccertPubkeyFingerprint()});
         a.add(new String[] {"encryption_protocol", f.tlsActive() ? f.tlsProtocol() : ""});
         a.add(new String[] {"encryption_cipher", f.tlsActive() ? f.tlsCipher() : ""});
         a.add(new String[] {"encryption_keysize", f.tlsActive() ? String.valueOf(f.tlsCipherBits()) : "0"});

@@ -8,15 +8,21 @@ import java.util.Locale;
 import java.util.function.Function;
 
 import org.postern.config.ParameterSet;
+import org.postern.log.MailLog;
+import org.postern.lookup.LookupException;
+import org.postern.lookup.TableList;
+import org.slf4j.Logger;
 
 /**
  * Reply assembly of postfix-restrictions.md section 1.7: code and DSN validation, DSN first digit
  * synced to the code, the {@code smtpd_dsn_fix} address mapping per reply class, soft_bounce,
- * the 510-character limit, and the {@code smtpd_reject_footer}. Also the small {@code $name},
+ * the 510-character limit, and the {@code smtpd_reject_footer} (or {@code smtpd_reject_footer_maps}). Also the small {@code $name},
  * {@code ${name}}, {@code ${name?text}}, {@code ${name:text}} expander used by footers and
  * {@code default_rbl_reply} (section 2.7).
  */
 final class Replies {
+
+    private static final Logger LOG = MailLog.logger("smtpd");
 
     private Replies() {
     }
@@ -68,9 +74,23 @@ final class Replies {
         };
     }
 
-    /** The reply as sent: footer lines appended (or joined with a leading \c). */
-    static List<String> lines(PolicyReply reply, ParameterSet params, SessionFacts f) {
-        String footer = params.get("smtpd_reject_footer");
+    /**
+     * The reply as sent: footer lines appended (or joined with a leading \c). The footer is the
+     * value smtpd_reject_footer_maps has for the whole reply ({@code 554 5.7.1 text}, after
+     * soft_bounce: Postfix 3.7 lab), else smtpd_reject_footer.
+     */
+    static List<String> lines(PolicyReply reply, ParameterSet params, TableList footerMaps, SessionFacts f) {
+        String footer = null;
+        if (footerMaps != null && !footerMaps.isEmpty() && reply.code() >= 400) {
+            try {
+                footer = footerMaps.find(reply.toString()).orElse(null);
+            } catch (LookupException e) {
+                LOG.warn("smtpd_reject_footer_maps lookup error for \"{}\": {}", reply, e.getMessage());
+            }
+        }
+        if (footer == null) {
+            footer = params.get("smtpd_reject_footer");
+        }
         String text = reply.text();
         if (footer != null && !footer.isEmpty()) {
             String expanded = expand(footer, name -> footerMacro(name, params, f)).replace("\\n", "\n");

@@ -42,6 +42,35 @@ public interface SessionFacts {
 
     int tlsCipherBits();
 
+    /**
+     * The certificate fingerprint of the client's TLS certificate ({@code ccert_fingerprint}:
+     * colon-separated upper-case hex of the {@code smtpd_tls_fingerprint_digest} of the DER
+     * certificate), or null when the client presented none.
+     */
+    default String ccertFingerprint() {
+        return null;
+    }
+
+    /** The same digest of the certificate's DER SubjectPublicKeyInfo ({@code ccert_pubkey_fingerprint}), or null. */
+    default String ccertPubkeyFingerprint() {
+        return null;
+    }
+
+    /** The client certificate's subject CN, or null when there is no certificate. */
+    default String ccertSubject() {
+        return null;
+    }
+
+    /** The client certificate's issuer CN, or null when there is no certificate. */
+    default String ccertIssuer() {
+        return null;
+    }
+
+    /** True when the client certificate chain verified against smtpd_tls_CAfile / smtpd_tls_CApath. */
+    default boolean ccertTrusted() {
+        return false;
+    }
+
     /** Null when not authenticated. */
     String saslMethod();
 

@@ -8,6 +8,8 @@ import org.postern.lookup.LookupTables;
 import org.postern.lookup.TableConfigException;
 import org.postern.smtp.BareNewline;
 import org.postern.smtp.EhloKeywords;
+import org.postern.log.MailLog;
+import org.postern.tls.ClientCertChecks;
 import org.postern.tls.TlsException;
 import org.postern.tls.TlsProtocols;
 
@@ -46,6 +48,7 @@ public record ListenerSettings(
         boolean wrapperMode,
         boolean tlsAuthOnly,
         boolean tlsReceivedHeader,
+        ClientCertChecks clientCerts,
         boolean saslEnabled,
         boolean saslAuthenticatedHeader,
         Networks saslExceptions,
@@ -54,6 +57,8 @@ public record ListenerSettings(
         boolean peernameLookup,
         String recipientDelimiter,
         boolean dkimSigning) {
+
+    private static final org.slf4j.Logger LOG = MailLog.logger("smtpd");
 
     /** smtpd_tls_security_level; verify, secure and fingerprint act as encrypt (with a warning at start). */
     public enum TlsLevel { NONE, MAY, ENCRYPT }
@@ -102,6 +107,7 @@ public record ListenerSettings(
                 wrapper,
                 p.bool("smtpd_tls_auth_only") || level == TlsLevel.ENCRYPT,
                 p.bool("smtpd_tls_received_header"),
+                clientCerts(p, listener.name(), level),
                 p.bool("smtpd_sasl_auth_enable"),
                 p.bool("smtpd_sasl_authenticated_header"),
                 networks(p, tables, "smtpd_sasl_exceptions_networks"),
@@ -119,6 +125,25 @@ public record ListenerSettings(
             return TlsProtocols.parse(name, p.get(name));
         } catch (TlsException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * smtpd_tls_ask_ccert, smtpd_tls_req_ccert (only with TLS required, else ignored with
+     * Postfix's warning), smtpd_tls_CAfile, smtpd_tls_CApath, smtpd_tls_fingerprint_digest.
+     */
+    private static ClientCertChecks clientCerts(ParameterSet p, String listener, TlsLevel level) {
+        boolean require = p.bool("smtpd_tls_req_ccert");
+        if (require && level != TlsLevel.ENCRYPT) {
+            LOG.warn("listener {}: Can't require client certs unless TLS is required "
+                    + "(smtpd_tls_req_ccert = yes needs smtpd_tls_security_level = encrypt)", listener);
+            require = false;
+        }
+        try {
+            return ClientCertChecks.of(p.bool("smtpd_tls_ask_ccert"), require, p.get("smtpd_tls_CAfile"),
+                    p.get("smtpd_tls_CApath"), p.get("smtpd_tls_fingerprint_digest"));
+        } catch (TlsException e) {
+            throw new IllegalArgumentException("listener " + listener + ": " + e.getMessage(), e);
         }
     }
 

@@ -13,6 +13,7 @@ import org.postern.tls.TlsFacts;
  * <pre>
  * Received: from laptop.example.net (unknown [198.51.100.7])
  *         (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))
+ *         (No client certificate requested)
  *         (Authenticated sender: alice@example.org)
  *         by mx.example.org (Postern) with ESMTPSA id 19A2B3C4D5E6F
  *         for &lt;bob@example.org&gt;; Sat, 28 Nov 2026 01:23:49 +0000 (UTC)
@@ -43,6 +44,8 @@ public final class ReceivedHeader {
                 .append(" (").append(clientName).append(" [").append(clientAddress).append("])");
         if (tls != null) {
             h.append("\r\n\t(").append(tls.receivedClause()).append(')');
+            // Postfix: the client-certificate comment always follows the cipher comment.
+            h.append("\r\n\t(").append(tls.clientCertClause()).append(')');
         }
         if (authenticated != null) {
             h.append("\r\n\t(Authenticated sender: ").append(authenticated).append(')');

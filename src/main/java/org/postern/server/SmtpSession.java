@@ -60,6 +60,7 @@ import org.postern.smtp.SmtpCommand;
 import org.postern.smtp.SmtpReply;
 import org.postern.smtp.SmtpSyntaxException;
 import org.postern.smtp.XclientAttribute;
+import org.postern.tls.ClientCertificate;
 import org.postern.tls.TlsFacts;
 import org.postern.tls.TlsProtocols;
 import org.slf4j.Logger;
@@ -104,6 +105,12 @@ public final class SmtpSession implements Runnable, SessionFacts {
     // Session state.
     private String helo;
     private boolean esmtp;
+    /**
+     * The protocol name for logs and policy (SMTP or ESMTP): the last HELO/EHLO's (or XCLIENT
+     * PROTO's). Unlike {@link #esmtp} it survives STARTTLS, as in Postfix, whose log lines after
+     * STARTTLS still say proto=ESMTP before the client's new EHLO (Postfix 3.7 lab).
+     */
+    private String protocolName = "SMTP";
     private TlsFacts tls;
     private String saslMethod;
     private String saslUsername;
@@ -193,7 +200,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
     }
 
     public String protocol() {
-        return esmtp ? "ESMTP" : "SMTP";
+        return protocolName;
     }
 
     public TlsFacts tls() {
@@ -218,6 +225,35 @@ public final class SmtpSession implements Runnable, SessionFacts {
     @Override
     public int tlsCipherBits() {
         return tls == null ? 0 : tls.cipherBits();
+    }
+
+    private ClientCertificate clientCert() {
+        return tls == null ? null : tls.clientCert();
+    }
+
+    @Override
+    public String ccertFingerprint() {
+        return clientCert() == null ? null : clientCert().fingerprint();
+    }
+
+    @Override
+    public String ccertPubkeyFingerprint() {
+        return clientCert() == null ? null : clientCert().publicKeyFingerprint();
+    }
+
+    @Override
+    public String ccertSubject() {
+        return clientCert() == null ? null : clientCert().subjectCn();
+    }
+
+    @Override
+    public String ccertIssuer() {
+        return clientCert() == null ? null : clientCert().issuerCn();
+    }
+
+    @Override
+    public boolean ccertTrusted() {
+        return clientCert() != null && clientCert().trusted();
     }
 
     @Override
@@ -566,6 +602,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         abortTransaction();
         helo = argument;
         esmtp = extended;
+        protocolName = extended ? "ESMTP" : "SMTP";
         Decision verdict = policy.helo(this);
         log(verdict);
         if (!verdict.accepted()) {
@@ -643,8 +680,8 @@ public final class SmtpSession implements Runnable, SessionFacts {
         TlsProtocols protocols = settings.tlsProtocols();
         SSLSocket ssl;
         try {
-            ssl = context.tls().wrap(socket, protocols);
-            tls = org.postern.tls.ServerTls.handshake(ssl);
+            ssl = context.tls().wrap(socket, protocols, settings.clientCerts());
+            tls = org.postern.tls.ServerTls.handshake(ssl, settings.clientCerts());
         } catch (IOException e) {
             LOG.info("SSL_accept error from {}: {}", clientNameAddress(), e.getMessage());
             LOG.info("lost connection after {} from {}", starttls ? "STARTTLS" : "CONNECT", clientNameAddress());
@@ -653,8 +690,20 @@ public final class SmtpSession implements Runnable, SessionFacts {
         socket = ssl;
         in.switchTo(ssl.getInputStream());
         out = new BufferedOutputStream(ssl.getOutputStream(), 4096);
-        LOG.info("{} TLS connection established from {}: {}", starttls ? "Anonymous" : "Anonymous",
-                clientNameAddress(), tls.summary());
+        ClientCertificate cert = tls.clientCert();
+        if (cert != null && !cert.trusted()) {
+            LOG.info("certificate verification failed for {}: {}", clientNameAddress(), cert.problem());
+        }
+        LOG.info("{} TLS connection established from {}: {}", tls.trustWord(), clientNameAddress(), tls.summary());
+        if (settings.clientCerts().require() && (cert == null || !cert.trusted())) {
+            // Postfix 3.7 lab, smtpd_tls_req_ccert = yes at level encrypt: 421 straight after the
+            // handshake, before the client's next command.
+            String why = cert == null ? "No client certificate presented" : "Client certificate not trusted";
+            LOG.info("NOQUEUE: abort: TLS from {}: {}", clientNameAddress(), why);
+            send(asPostfixSends(SmtpReply.of(421, "4.7.1", settings.myHostname() + " Error: " + why)));
+            out.flush();
+            return false;
+        }
         // RFC 3207 section 4.2: the client must start over with EHLO; forget what it said before.
         helo = null;
         esmtp = false;
@@ -990,7 +1039,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
                 settings.tlsReceivedHeader() ? tls : null,
                 settings.saslAuthenticatedHeader() && saslAuthenticated() ? saslUsername : null,
                 settings.myHostname(),
-                ReceivedHeader.protocol(esmtp, tls != null, saslUsername != null, mail.smtputf8()),
+                ReceivedHeader.protocol("ESMTP".equals(protocolName), tls != null, saslUsername != null, mail.smtputf8()),
                 writer.queueId(), single ? recipients.get(0).recipient().toString() : null,
                 ZonedDateTime.now(context.clock())));
     }
@@ -1298,6 +1347,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         helo = values.containsKey("HELO") && nameStatus(values.get("HELO")) == NameStatus.OK ? values.get("HELO") : null;
         if (values.containsKey("PROTO")) {
             esmtp = values.get("PROTO").equalsIgnoreCase("ESMTP");
+            protocolName = esmtp ? "ESMTP" : "SMTP";
         }
         if (values.containsKey("LOGIN")) {
             String login = values.get("LOGIN");

@@ -15,10 +15,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import org.postern.log.MailLog;
 import org.slf4j.Logger;
 
@@ -52,8 +54,28 @@ public final class ServerTls {
         List<TlsCredential> load() throws TlsException;
     }
 
-    /** What was read: the context built from it. */
-    private record Loaded(SSLContext context, List<TlsCredential> credentials) {
+    /**
+     * What was read: the context built from it, and contexts with the same keys that name other
+     * CAs in a client-certificate request (one per distinct smtpd_tls_CAfile), made when first
+     * needed.
+     */
+    private record Loaded(SSLContext context, List<TlsCredential> credentials, KeyManager[] keyManagers,
+                          Map<List<X509Certificate>, SSLContext> byListedCas) {
+
+        SSLContext context(List<X509Certificate> listedCas) {
+            if (listedCas.isEmpty()) {
+                return context;
+            }
+            return byListedCas.computeIfAbsent(listedCas, cas -> {
+                try {
+                    SSLContext c = SSLContext.getInstance("TLS");
+                    c.init(keyManagers, new TrustManager[] {new AcceptAnyClient(cas)}, null);
+                    return c;
+                } catch (GeneralSecurityException e) {
+                    throw new IllegalStateException("cannot build a TLS context: " + e, e);
+                }
+            });
+        }
     }
 
     /** A file's identity and version; a missing file is all nulls. */
@@ -151,8 +173,20 @@ public final class ServerTls {
      * {@code smtpd_tls_mandatory_protocols}, another {@code smtpd_tls_protocols}.
      */
     public SSLSocket wrap(Socket plain, TlsProtocols protocols) throws IOException {
+        return wrap(plain, protocols, ClientCertChecks.NONE);
+    }
+
+    /**
+     * As {@link #wrap(Socket, TlsProtocols)}; when {@code clientCerts} asks for them, the server
+     * requests a client certificate (RFC 8446 section 4.3.2, RFC 5246 section 7.4.4), naming the
+     * CAs of smtpd_tls_CAfile, but accepts the handshake whatever the client sends, as Postfix
+     * does: whether the certificate is trusted is decided afterwards by {@link ClientCertChecks},
+     * and the restrictions decide what that means.
+     */
+    public SSLSocket wrap(Socket plain, TlsProtocols protocols, ClientCertChecks clientCerts) throws IOException {
         checkForChangesIfDue();
-        SSLContext context = current.context();
+        boolean askClientCert = clientCerts.ask();
+        SSLContext context = askClientCert ? current.context(clientCerts.listed()) : current.context();
         SSLSocket socket = (SSLSocket) context.getSocketFactory()
                 .createSocket(plain, plain.getInetAddress().getHostAddress(), plain.getPort(), true);
         socket.setUseClientMode(false);
@@ -160,15 +194,20 @@ public final class ServerTls {
         parameters.setProtocols(protocols.toArray());
         parameters.setUseCipherSuitesOrder(true); // pick by our (the JDK default) order, not the client's
         parameters.setNeedClientAuth(false);
-        parameters.setWantClientAuth(false);
+        parameters.setWantClientAuth(askClientCert);
         socket.setSSLParameters(parameters);
         return socket;
     }
 
     /** Runs the handshake on a socket from {@link #wrap} and returns what it agreed. */
     public static TlsFacts handshake(SSLSocket socket) throws IOException {
+        return handshake(socket, ClientCertChecks.NONE);
+    }
+
+    /** As {@link #handshake(SSLSocket)}, examining the client certificate with {@code checks}. */
+    public static TlsFacts handshake(SSLSocket socket, ClientCertChecks checks) throws IOException {
         socket.startHandshake();
-        return TlsFacts.of(socket.getSession());
+        return TlsFacts.of(socket.getSession(), checks);
     }
 
     /** The credentials now in use. */
@@ -236,8 +275,9 @@ public final class ServerTls {
             KeyManagerFactory keyManagers = KeyManagerFactory.getInstance("PKIX");
             keyManagers.init(store, STORE_PASSWORD);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyManagers.getKeyManagers(), null, null);
-            return new Loaded(context, List.copyOf(credentials));
+            context.init(keyManagers.getKeyManagers(), new TrustManager[] {new AcceptAnyClient(List.of())}, null);
+            return new Loaded(context, List.copyOf(credentials), keyManagers.getKeyManagers(),
+                    new java.util.concurrent.ConcurrentHashMap<>());
         } catch (GeneralSecurityException | IOException e) {
             LinkedHashSet<Path> files = new LinkedHashSet<>();
             credentials.forEach(c -> files.addAll(c.files()));

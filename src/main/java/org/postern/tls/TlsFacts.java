@@ -14,16 +14,49 @@ import javax.net.ssl.SSLSession;
  * @param cipherBits    the effective symmetric key strength
  * @param algorithmBits the bits of the cipher's key as the algorithm uses it (168 for 3DES,
  *                      whose strength is 112), as OpenSSL's SSL_CIPHER_get_bits reports both
+ * @param clientCertRequested true when the server asked for a client certificate
+ *                      ({@code smtpd_tls_ask_ccert})
+ * @param clientCert    the certificate the client presented, or null
  */
-public record TlsFacts(String protocol, String cipherSuite, int cipherBits, int algorithmBits) {
+public record TlsFacts(String protocol, String cipherSuite, int cipherBits, int algorithmBits,
+                       boolean clientCertRequested, ClientCertificate clientCert) {
+
+    /** A session without client certificate (none was asked for). */
+    public TlsFacts(String protocol, String cipherSuite, int cipherBits, int algorithmBits) {
+        this(protocol, cipherSuite, cipherBits, algorithmBits, false, null);
+    }
 
     private static final Pattern BLOCK_CIPHER = Pattern.compile("_(?:AES|ARIA|CAMELLIA)_(\\d+)_");
 
-    /** The facts of an established session. */
+    /** The facts of an established session in which no client certificate was asked for. */
     public static TlsFacts of(SSLSession session) {
+        return of(session, ClientCertChecks.NONE);
+    }
+
+    /** The facts of an established session, with the client certificate examined by {@code checks}. */
+    public static TlsFacts of(SSLSession session, ClientCertChecks checks) {
         String suite = session.getCipherSuite();
         int[] bits = bits(suite);
-        return new TlsFacts(session.getProtocol(), suite, bits[0], bits[1]);
+        return new TlsFacts(session.getProtocol(), suite, bits[0], bits[1], checks.ask(), checks.examine(session));
+    }
+
+    /**
+     * Postfix's word for the session in its "TLS connection established" log line: Trusted (a
+     * client certificate that verified), Untrusted (one that did not) or Anonymous (none).
+     */
+    public String trustWord() {
+        return clientCert == null ? "Anonymous" : clientCert.trusted() ? "Trusted" : "Untrusted";
+    }
+
+    /**
+     * The Received header's client-certificate comment, without parentheses, as Postfix writes it
+     * after the cipher: the certificate's CN and issuer, or that none was presented or asked for.
+     */
+    public String clientCertClause() {
+        if (clientCert != null) {
+            return clientCert.receivedClause();
+        }
+        return clientCertRequested ? "Client did not present a certificate" : "No client certificate requested";
     }
 
     /** {cipher bits, algorithm bits} from the suite name; 0/0 when the cipher is unknown. */

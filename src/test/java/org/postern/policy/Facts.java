@@ -24,6 +24,22 @@ final class Facts implements SessionFacts {
     String etrnDomain;
     java.util.List<org.postern.dkim.HeaderField> headers;
     org.postern.dkim.DkimVerification dkim;
+    String ccertFingerprint;
+    String ccertPubkeyFingerprint;
+    String ccertSubject;
+    String ccertIssuer;
+    boolean ccertTrusted;
+
+    /** TLS with a client certificate. */
+    Facts clientCert(String subject, String issuer, boolean trusted, String fingerprint, String pubkeyFingerprint) {
+        tlsActive = true;
+        ccertSubject = subject;
+        ccertIssuer = issuer;
+        ccertTrusted = trusted;
+        ccertFingerprint = fingerprint;
+        ccertPubkeyFingerprint = pubkeyFingerprint;
+        return this;
+    }
 
     Facts client(String addr, String name) {
         clientAddress = addr;
@@ -98,4 +114,9 @@ final class Facts implements SessionFacts {
     @Override public String etrnDomain() { return etrnDomain; }
     @Override public java.util.List<org.postern.dkim.HeaderField> messageHeaders() { return headers; }
     @Override public org.postern.dkim.DkimVerification dkimVerification() { return dkim; }
+    @Override public String ccertFingerprint() { return ccertFingerprint; }
+    @Override public String ccertPubkeyFingerprint() { return ccertPubkeyFingerprint; }
+    @Override public String ccertSubject() { return ccertSubject; }
+    @Override public String ccertIssuer() { return ccertIssuer; }
+    @Override public boolean ccertTrusted() { return ccertTrusted; }
 }

@@ -195,7 +195,15 @@ public final class RawSmtpClient implements AutoCloseable {
      * client had not yet returned is discarded.
      */
     public void startTls() throws IOException {
-        SSLSocket ssl = (SSLSocket) trustAll().getSocketFactory()
+        startTls(null);
+    }
+
+    /**
+     * As {@link #startTls()}, presenting the client certificate of {@code keyManagers} when the
+     * server asks for one (null: none).
+     */
+    public void startTls(javax.net.ssl.KeyManager[] keyManagers) throws IOException {
+        SSLSocket ssl = (SSLSocket) trustAll(keyManagers).getSocketFactory()
                 .createSocket(socket, "127.0.0.1", socket.getPort(), true);
         ssl.setUseClientMode(true);
         ssl.setSoTimeout((int) timeout.toMillis());
@@ -278,10 +286,10 @@ public final class RawSmtpClient implements AutoCloseable {
         }
     }
 
-    private static SSLContext trustAll() throws IOException {
+    private static SSLContext trustAll(javax.net.ssl.KeyManager[] keyManagers) throws IOException {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new X509TrustManager() {
+            context.init(keyManagers, new TrustManager[] {new X509TrustManager() {
                 @Override
                 public void checkClientTrusted(X509Certificate[] chain, String authType) {
                 }
