@@ -34,6 +34,7 @@ import org.postern.lookup.LookupTables;
 import org.postern.lookup.TableConfigException;
 import org.postern.policy.AddressClassifier;
 import org.postern.policy.PolicyEngine;
+import org.postern.queue.AddressVerifier;
 import org.postern.queue.ControlServer;
 import org.postern.queue.Notifier;
 import org.postern.queue.QueueManager;
@@ -146,7 +147,10 @@ public final class PosternServer implements AutoCloseable {
             }
             transports.put("error", new ErrorTransport());
             transports.put("discard", new DiscardTransport());
-            QueueManager queueManager = new QueueManager(spool, router(main, tables),
+            Router router = router(main, tables);
+            AddressVerifier verifier = new AddressVerifier(router, transports, verifyOptions(main), clock);
+            engines.values().forEach(engine -> engine.verifyAddressesWith(verifier));
+            QueueManager queueManager = new QueueManager(spool, router,
                     transports, new QueueManager.Options(main.time("queue_run_delay"), main.time("minimal_backoff_time"),
                     main.time("maximal_backoff_time"), main.time("maximal_queue_lifetime"),
                     main.time("bounce_queue_lifetime"), main.integer("default_destination_concurrency_limit"),
@@ -211,6 +215,20 @@ public final class PosternServer implements AutoCloseable {
             }
             return keys;
         };
+    }
+
+    /** verify(8)'s parameters; an address_verify_sender without a domain gets @$myorigin, {@code <>} is the null sender. */
+    private static AddressVerifier.Options verifyOptions(ParameterSet main) {
+        String sender = main.get("address_verify_sender").trim();
+        if (sender.equals("<>")) {
+            sender = "";
+        } else if (!sender.isEmpty() && sender.indexOf('@') < 0) {
+            sender = sender + "@" + main.get("myorigin");
+        }
+        return new AddressVerifier.Options(sender, main.integer("address_verify_poll_count"),
+                main.time("address_verify_poll_delay"), main.time("address_verify_positive_expire_time"),
+                main.time("address_verify_positive_refresh_time"), main.bool("address_verify_negative_cache"),
+                main.time("address_verify_negative_expire_time"), main.time("address_verify_negative_refresh_time"));
     }
 
     /** Routing as Postfix's trivial-rewrite does it: see {@link RecipientRouter}. */

@@ -412,6 +412,25 @@ public final class Parameters {
                 "Gets undeliverable non-delivery notifications (double bounces) when notify_classes has 2bounce.");
         p("delay_notice_recipient", STRING, "postmaster",
                 "Gets the header of every delay warning when notify_classes has delay.");
+        // --- Address verification (verify(8), ADDRESS_VERIFICATION_README) ---
+        p("address_verify_sender", STRING, "$double_bounce_sender",
+                "The MAIL FROM of address probes (reject_unverified_sender/recipient); an address without @ gets "
+                        + "@$myorigin, <> is the null sender.");
+        p("address_verify_poll_count", INTEGER, "3",
+                "How many times the SMTP server looks for a probe's result (address_verify_poll_delay apart) before "
+                        + "it answers \"unverified address: Address verification in progress\".");
+        time("address_verify_poll_delay", "3s", 's', "Time between two looks for a probe's result.");
+        time("address_verify_positive_expire_time", "31d", 'd', "How long a deliverable result is kept.");
+        time("address_verify_positive_refresh_time", "7d", 'd',
+                "Age after which a deliverable result is probed again (the old result is used meanwhile).");
+        p("address_verify_negative_cache", BOOLEAN, "yes", "Keep undeliverable results (else every query probes).");
+        time("address_verify_negative_expire_time", "3d", 'd', "How long an undeliverable result is kept.");
+        time("address_verify_negative_refresh_time", "3h", 'h',
+                "Age after which an undeliverable or undecided result is probed again.");
+        p("address_verify_map", STRING, "",
+                "Postfix keeps probe results in this table; Postern keeps them in memory (lost at restart, probed "
+                        + "again), so only the empty value is meaningful.");
+
         p("double_bounce_sender", STRING, "double-bounce",
                 "Sender of the notices to the postmaster; their own failures are only logged, so notices never loop.");
         p("default_destination_concurrency_limit", INTEGER, "20", "Maximal parallel deliveries to one destination.");

@@ -32,7 +32,7 @@ public final class PostfixOnlyParameters {
             "canonical_maps", "sender_canonical_maps", "recipient_canonical_maps", "masquerade_domains",
             "header_checks", "body_checks", "mime_header_checks", "nested_header_checks",
             "smtp_header_checks", "smtp_body_checks", "relocated_maps", "fast_flush_domains",
-            "address_verify_map", "address_verify_sender", "enable_long_queue_ids", "enable_original_recipient",
+            "enable_long_queue_ids", "enable_original_recipient",
             "smtpd_tls_dh1024_param_file", "smtpd_tls_dh512_param_file", "smtpd_tls_eecdh_grade",
             "tls_random_source", "tls_preempt_cipherlist", "tls_ssl_options", "tls_medium_cipherlist",
             "tls_high_cipherlist", "smtpd_tls_ciphers", "smtpd_tls_mandatory_ciphers",

@@ -152,6 +152,16 @@ public final class LmtpClient implements Closeable {
         return List.of(results);
     }
 
+    /**
+     * An address probe (Postfix's verify(8)): MAIL and RCPT only, no message; an accepted
+     * recipient is deliverable. The next use of the connection starts with RSET.
+     *
+     * @return one result per recipient, in the envelope's order
+     */
+    public List<DeliveryResult> probe(Envelope envelope) {
+        return deliver(envelope, new byte[0], null, 0);
+    }
+
     /** Sends QUIT (best effort) and closes the connection. */
     @Override
     public void close() {
@@ -255,7 +265,8 @@ public final class LmtpClient implements Closeable {
             anyAccepted |= r != null && r.code / 100 == 2;
         }
         Reply dataReply = null;
-        if (pipelining || anyAccepted) {
+        boolean probe = content == null;
+        if (!probe && (pipelining || anyAccepted)) {
             c.stage = Stage.DATA;
             c.command("DATA");
             c.flush();
@@ -267,9 +278,11 @@ public final class LmtpClient implements Closeable {
             for (int i = 0; i < rcpts.size(); i++) {
                 rcptReplies[i] = c.readReply();
             }
-            c.stage = Stage.DATA;
-            dataReply = c.readReply();
-        } else if (anyAccepted) {
+            if (!probe) {
+                c.stage = Stage.DATA;
+                dataReply = c.readReply();
+            }
+        } else if (anyAccepted && !probe) {
             dataReply = c.readReply();
         }
 
@@ -286,6 +299,13 @@ public final class LmtpClient implements Closeable {
             } else {
                 results[i] = resultFor(r, said(c.relay, r, "RCPT TO"), c.relay).forRecipient(rcpts.get(i));
             }
+        }
+        if (probe) {
+            for (int i : accepted) {
+                Reply r = rcptReplies[i];
+                results[i] = new DeliveryResult(rcpts.get(i), Status.SENT, dsn(r), r.text(), c.relay, r.text());
+            }
+            return;
         }
         if (accepted.isEmpty()) {
             dropIfDataStarted(dataReply);

@@ -58,9 +58,15 @@ public final class LmtpTransport implements Transport, AutoCloseable {
             }
             LmtpClient.Envelope lmtp = new LmtpClient.Envelope(envelope.sender(), addresses,
                     envelope.body() != Envelope.BodyType.SEVEN_BIT, envelope.smtpUtf8());
-            try (InputStream in = content.open()) {
-                for (DeliveryResult r : client.deliver(lmtp, new byte[0], in, envelope.size())) {
+            if (envelope.probe()) {
+                for (DeliveryResult r : client.probe(lmtp)) {
                     results.add(Transports.toQueue(r));
+                }
+            } else {
+                try (InputStream in = content.open()) {
+                    for (DeliveryResult r : client.deliver(lmtp, new byte[0], in, envelope.size())) {
+                        results.add(Transports.toQueue(r));
+                    }
                 }
             }
             pool.add(client);

@@ -61,6 +61,9 @@ public final class VirtualTransport implements Transport {
             return new Delivery(recipient, Recipient.Status.DEFERRED, "4.3.0",
                     "mailbox path \"" + path + "\" is not a Maildir (it must end in / and must not contain ..)", "virtual");
         }
+        if (envelope.probe()) {
+            return new Delivery(recipient, Recipient.Status.DELIVERED, "2.0.0", "delivers to maildir", "virtual");
+        }
         String headers = "Delivered-To: " + recipient + "\r\nReturn-Path: <" + envelope.sender() + ">\r\n";
         try (InputStream in = content.open()) {
             DeliveryResult result = maildir.deliver(recipient, mailboxBase.resolve(path),

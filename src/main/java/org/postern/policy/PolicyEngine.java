@@ -118,6 +118,14 @@ public final class PolicyEngine {
         }
     }
 
+    /** The verify(8) service of reject_unverified_sender/recipient; null: not available. */
+    AddressVerification addressVerification;
+
+    /** Lets reject_unverified_sender/recipient probe addresses through {@code verification}. */
+    public void verifyAddressesWith(AddressVerification verification) {
+        this.addressVerification = verification;
+    }
+
     /** Sends every DMARC evaluation of check_dmarc to {@code recorder} (for aggregate reports). */
     public void recordDmarcWith(Consumer<DmarcEvaluation> recorder) {
         this.dmarcRecorder = recorder;

@@ -1422,12 +1422,38 @@ public final class PolicySession {
         return DUNNO;
     }
 
+    /**
+     * reject_unverified_sender/recipient (section 2.4/2.5): asks the address verification
+     * service. Deliverable: DUNNO. Undeliverable: {@code unverified_*_reject_code} with the
+     * probe's reason (or {@code unverified_*_reject_reason}). Not known yet (probe in progress or
+     * deferred): {@code unverified_*_defer_code}. No service: the tempfail action.
+     */
     private int unverified(String address, String cls, String tempfailParam, String dsn) {
         if (address == null || address.isEmpty()) {
             return DUNNO;
         }
-        warning("address verification service is not available");
-        return tempfail(tempfailParam, 450, dsn, generic(address, cls, "address verification problem"), cls);
+        String kind = cls.equals(SENDER) ? "sender" : "recipient";
+        AddressVerification.Result r;
+        try {
+            if (e.addressVerification == null) {
+                throw new IllegalStateException("address verification service is not available");
+            }
+            r = e.addressVerification.verify(address);
+        } catch (RuntimeException ex) {
+            warning("address verification service: " + ex.getMessage());
+            return tempfail(tempfailParam, 450, dsn, generic(address, cls, "address verification problem"), cls);
+        }
+        note("reject_unverified_" + kind + ": <" + address + ">: " + r.status() + " (" + r.text() + ")");
+        return switch (r.status()) {
+            case DELIVERABLE -> DUNNO;
+            case UNDELIVERABLE -> {
+                String reason = e.get("unverified_" + kind + "_reject_reason");
+                yield reject(code("unverified_" + kind + "_reject_code"), dsn, generic(address, cls,
+                        "undeliverable address: " + (reason.isEmpty() ? r.text() : reason)), cls);
+            }
+            case UNKNOWN -> reject(code("unverified_" + kind + "_defer_code"), dsn,
+                    generic(address, cls, "unverified address: " + r.text()), cls);
+        };
     }
 
     private int unauthDestination(int code) {

@@ -62,6 +62,17 @@ public record Envelope(String queueId, String sender, List<Recipient> recipients
                 BodyType.SEVEN_BIT, false, Map.of());
     }
 
+    /**
+     * The attribute that marks an address probe (Postfix's verify(8)): delivery agents go as far
+     * as the recipient's acceptance and deliver nothing.
+     */
+    public static final String PROBE = "probe";
+
+    /** True for an address probe (see {@link #PROBE}). */
+    public boolean probe() {
+        return attributes.containsKey(PROBE);
+    }
+
     public Envelope withSize(long newSize) {
         return new Envelope(queueId, sender, recipients, arrival, client, newSize, dsnRet, envId,
                 body, smtpUtf8, attributes);

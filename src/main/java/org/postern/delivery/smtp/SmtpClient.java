@@ -226,7 +226,9 @@ final class SmtpClient {
     }
 
     /**
-     * One mail transaction: MAIL, RCPT for each recipient, DATA, the content, the final dot.
+     * One mail transaction: MAIL, RCPT for each recipient, DATA, the content, the final dot. An
+     * address probe (verify(8)) stops after RCPT: an accepted recipient is deliverable, and RSET
+     * ends the transaction without a message.
      */
     Attempt send(Envelope envelope, Transport.Content content, List<Recipient> recipients) {
         SmtpConnection c = connection;
@@ -299,7 +301,8 @@ final class SmtpClient {
             for (Reply r : rcptReplies) {
                 anyAccepted |= r != null && r.positive();
             }
-            if (pipelining || anyAccepted) {
+            boolean probe = envelope.probe();
+            if (!probe && (pipelining || anyAccepted)) {
                 c.command("DATA");
             }
             c.flush();
@@ -311,9 +314,11 @@ final class SmtpClient {
                     rcptReplies[i] = c.read();
                 }
                 stage = Stage.DATA;
-                c.timeout(settings.timeouts().dataInit());
-                dataReply = c.read();
-            } else if (anyAccepted) {
+                if (!probe) {
+                    c.timeout(settings.timeouts().dataInit());
+                    dataReply = c.read();
+                }
+            } else if (anyAccepted && !probe) {
                 c.timeout(settings.timeouts().dataInit());
                 dataReply = c.read();
             }
@@ -330,6 +335,14 @@ final class SmtpClient {
                     results[i] = refused(r, "RCPT TO", recipients.get(i).address());
                     elsewhere[i] = results[i].status() == Status.DEFERRED;
                 }
+            }
+            if (probe) {
+                for (int i : accepted) {
+                    Reply r = rcptReplies[i];
+                    results[i] = new DeliveryResult(recipients.get(i).address(), Status.SENT, r.dsn(), r.text(), relay(),
+                            r.text());
+                }
+                return new Attempt(List.of(results), elsewhere, reset());
             }
             if (accepted.isEmpty()) {
                 // RFC 2920 section 3.1: the server should refuse DATA now; a 354 leaves it waiting for content.
