@@ -385,6 +385,10 @@ public final class Parameters {
                         + "its result is fail, as policyd-spf's HELO_reject = Fail. With no, only the MAIL FROM "
                         + "identity is checked (for the null sender that is postmaster@HELO).");
 
+        p("spf_dmarc_skip_addresses", NETWORK_LIST, "127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128",
+                "Client addresses that check_spf and check_dmarc do not check, like policyd-spf's skip_addresses: "
+                        + "programs on this host (webmail) that submit mail on behalf of others. Same syntax as mynetworks.");
+
         // --- DMARC (check_dmarc; docs/dmarc.md) ---
         choice("dmarc_quarantine_action", "hold", List.of("hold", "junk", "accept"),
                 "What check_dmarc does with a message whose author domain's DMARC policy is quarantine "

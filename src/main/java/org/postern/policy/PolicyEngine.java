@@ -48,6 +48,8 @@ public final class PolicyEngine {
     final Sleeper sleeper;
     final AddressClassifier classifier;
     final NetworkList mynetworks;
+    /** Clients check_spf and check_dmarc leave alone (spf_dmarc_skip_addresses). */
+    final NetworkList spfDmarcSkip;
     final Set<String> classes;
     final Map<String, List<String>> lists = new HashMap<>();
     private final Map<String, LookupTable> tables = new HashMap<>();
@@ -96,6 +98,7 @@ public final class PolicyEngine {
             this.mynetworks = params.isExplicit("mynetworks") || !params.isExplicit("mynetworks_style")
                     ? NetworkList.parse(params.get("mynetworks"), tables, parentMatching.contains("mynetworks"))
                     : NetworkList.of(IpNet.interfaces(!params.get("mynetworks_style").equals("host")));
+            this.spfDmarcSkip = NetworkList.parse(params.get("spf_dmarc_skip_addresses"), tables, false);
             this.senderLoginMaps = tables.openList(params.get("smtpd_sender_login_maps"));
             this.virtualAliasMaps = tables.openList(params.get("virtual_alias_maps"));
             this.virtualMailboxMaps = tables.openList(params.get("virtual_mailbox_maps"));

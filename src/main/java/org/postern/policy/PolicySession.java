@@ -1589,8 +1589,8 @@ public final class PolicySession {
      */
     private int checkSpf(String name, String cls) {
         InetAddress ip = clientIp();
-        if (ip == null || ip.isLoopbackAddress()) {
-            note("check_spf: client address " + f.clientAddress() + " is not checked (loopback or unknown)");
+        if (ip == null || skipped()) {
+            note("check_spf: client address " + f.clientAddress() + " is not checked (spf_dmarc_skip_addresses or unknown)");
             return DUNNO;
         }
         String helo = f.heloName();
@@ -1642,8 +1642,8 @@ public final class PolicySession {
             return DUNNO;
         }
         InetAddress ip = clientIp();
-        if (ip == null || ip.isLoopbackAddress()) {
-            note("check_dmarc: client address " + f.clientAddress() + " is not checked (loopback or unknown)");
+        if (ip == null || skipped()) {
+            note("check_dmarc: client address " + f.clientAddress() + " is not checked (spf_dmarc_skip_addresses or unknown)");
             return DUNNO;
         }
         if (dmarc == null) {
@@ -1720,6 +1720,11 @@ public final class PolicySession {
     private List<DkimCheck> dkimForDmarc() {
         DkimVerification d = f.dkimVerification();
         return d == null ? List.of() : DkimCheck.of(d);
+    }
+
+    /** spf_dmarc_skip_addresses: local programs (webmail on this host) are not checked, as policyd-spf's skip_addresses. */
+    private boolean skipped() {
+        return lookup(() -> e.spfDmarcSkip.matches(f.clientAddress(), f.clientName()), "spf_dmarc_skip_addresses");
     }
 
     private InetAddress clientIp() {

@@ -149,6 +149,18 @@ class CheckDmarcTest {
         assertThat(s.dmarcVerdict()).isNull();
     }
 
+    /** Local programs are not checked (spf_dmarc_skip_addresses, like policyd-spf's skip_addresses). */
+    @Test
+    void loopbackIsSkippedUnlessTheListSaysOtherwise() {
+        Facts local = stranger("alice@example.test").client("127.0.0.2", "localhost");
+        PolicySession skipped = session(EOD);
+        assertThat(skipped.endOfData(local).accepted()).isTrue();
+        assertThat(skipped.dmarcVerdict()).isNull();
+        assertThat(session(EOD + "spf_dmarc_skip_addresses =\n").endOfData(local).accepted()).isFalse();
+        assertThat(session(EOD + "spf_dmarc_skip_addresses = 203.0.113.0/24\n")
+                .endOfData(stranger("alice@example.test")).accepted()).isTrue();
+    }
+
     @Test
     void everyEvaluationIsRecorded() {
         PolicyEngine engine = fx.engine(EOD);
