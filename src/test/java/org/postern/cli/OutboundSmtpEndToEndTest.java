@@ -12,7 +12,10 @@ import org.postern.testing.RawSmtpClient;
 /**
  * Two Posterns: A sends, B (on 127.0.0.2) receives. A finds B through the MX record of
  * remote.test in its test DNS, or goes through B's submission port as its relayhost with
- * SMTP AUTH; both times over STARTTLS with B's self-signed certificate.
+ * SMTP AUTH; both times over STARTTLS with B's self-signed certificate. And the product's story
+ * end to end: alice logs in to A on 587 from anywhere and writes to carol at B; B receives it
+ * DKIM-signed with SPF, DKIM and DMARC pass in its Authentication-Results, while a stranger
+ * forging alice's domain at B is refused.
  */
 class OutboundSmtpEndToEndTest {
 
@@ -103,6 +106,67 @@ class OutboundSmtpEndToEndTest {
             assertThat(a.logText()).contains("dsn=4.7.0, status=deferred (SASL authentication failed; cannot "
                     + "authenticate to server 127.0.0.2[127.0.0.2]: no mechanism available)");
             assertThat(b.messages("carol@remote.test")).isEmpty();
+        }
+    }
+
+    @Test
+    void theStoryOfTheProduct(@TempDir Path dir) throws Exception {
+        // B checks everyone, even loopback clients (A sends from 127.0.0.3).
+        try (TestPostern b = receiver(dir.resolve("b"), "spf_dmarc_skip_addresses =\n");
+             TestPostern a = TestPostern.start(dir.resolve("a"), """
+                     smtp_helo_name = a.example.test
+                     smtp_bind_address = 127.0.0.3
+                     smtp_tcp_port = %d
+                     """.formatted(b.smtpPort()))) {
+            a.dns().add("remote.test", "MX", "10 mx.remote.test.");
+            a.dns().add("mx.remote.test", "A", "127.0.0.2");
+            // alice's domain publishes what `postern dns records example.test --server-ip 127.0.0.3`
+            // recommends, with the key `postern dkim keygen` made; B sees it in its DNS.
+            java.security.KeyPair kp = org.postern.dkim.DkimKeys.generate(org.postern.dkim.DkimAlgorithm.ED25519_SHA256, 0);
+            String publicKey = org.postern.dkim.DkimKeys.publicKeyValue(kp.getPublic());
+            a.dkimKeys().add("example.test", "s1", "ed25519-sha256",
+                    org.postern.dkim.DkimKeys.privateKeyPem(kp.getPrivate()), publicKey);
+            a.dkimKeys().setState("example.test", "s1", org.postern.store.DkimKey.ACTIVE);
+            b.dns().add("s1._domainkey.example.test", "TXT",
+                    "\"" + org.postern.dkim.DkimKeys.txtRecord(org.postern.dkim.DkimAlgorithm.ED25519_SHA256, publicKey) + "\"");
+            b.dns().add("example.test", "TXT", "\"v=spf1 ip4:127.0.0.3 -all\"");
+            b.dns().add("_dmarc.example.test", "TXT", "\"v=DMARC1; p=reject; rua=mailto:postmaster@example.test\"");
+
+            // alice on a hotel network: logs in on 587 and writes to carol.
+            try (RawSmtpClient c = RawSmtpClient.connect(a.submissionPort())) {
+                assertThat(c.reply()).startsWith("220 ");
+                assertThat(c.command("EHLO laptop")).startsWith("250");
+                assertThat(c.command("STARTTLS")).startsWith("220");
+                c.startTls();
+                assertThat(c.command("EHLO laptop")).startsWith("250");
+                assertThat(c.command("AUTH PLAIN " + java.util.Base64.getEncoder().encodeToString(
+                        ("\0alice@example.test\0" + TestPostern.PASSWORD).getBytes()))).startsWith("235");
+                assertThat(c.command("MAIL FROM:<alice@example.test>")).startsWith("250");
+                assertThat(c.command("RCPT TO:<carol@remote.test>")).startsWith("250");
+                assertThat(c.command("DATA")).startsWith("354");
+                assertThat(c.command("From: Alice <alice@example.test>\r\nTo: carol@remote.test\r\nSubject: story"
+                        + "\r\n\r\nwritten in a hotel\r\n.")).startsWith("250 2.0.0 Ok: queued as ");
+            }
+            String delivered = Files.readString(b.awaitMessage("carol@remote.test", "Subject: story"));
+            String headers = delivered.substring(0, delivered.indexOf("\n\n"));
+            assertThat(headers).contains("DKIM-Signature: ").contains("d=example.test").contains("s=s1")
+                    .contains("Authentication-Results: " + TestPostern.HOSTNAME + ";")
+                    .contains("spf=pass smtp.mailfrom=alice@example.test")
+                    .contains("dkim=pass header.d=example.test header.s=s1")
+                    .contains("dmarc=pass policy.dmarc=none header.from=example.test");
+
+            // A stranger forging alice's domain at B is refused.
+            try (RawSmtpClient c = RawSmtpClient.connect(java.net.InetAddress.getByName("127.0.0.2"), b.smtpPort())) {
+                c.reply();
+                c.command("EHLO test");
+                c.command("XCLIENT ADDR=203.0.113.5 NAME=mail.stranger.example");
+                c.command("EHLO mail.stranger.example");
+                c.command("MAIL FROM:<alice@example.test>");
+                c.command("RCPT TO:<carol@remote.test>");
+                c.command("DATA");
+                assertThat(c.command("From: alice@example.test\r\nSubject: pay\r\n\r\nnow\r\n."))
+                        .startsWith("550 5.7.1 <END-OF-MESSAGE>: End-of-data rejected: DMARC policy of example.test rejects");
+            }
         }
     }
 }

@@ -65,8 +65,13 @@ public final class RawSmtpClient implements AutoCloseable {
 
     /** Connects in plaintext to 127.0.0.1:port. Does not read the greeting. */
     public static RawSmtpClient connect(int port) throws IOException {
+        return connect(InetAddress.getLoopbackAddress(), port);
+    }
+
+    /** Connects in plaintext to address:port (e.g. another loopback address). Does not read the greeting. */
+    public static RawSmtpClient connect(InetAddress address, int port) throws IOException {
         Socket s = new Socket();
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+        s.connect(new InetSocketAddress(address, port), 5000);
         return new RawSmtpClient(s);
     }
 
