@@ -1,7 +1,6 @@
 package org.postern.server;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,12 +19,11 @@ import org.slf4j.Logger;
  * Authentication-Results fields that carry our authserv-id (RFC 8601 section 5: an MTA "MUST
  * remove or rename" such fields of external origin, so that downstream filters can trust ours).
  *
- * <p>Like {@link OutgoingSigner}, only the header section is held in memory (at most
- * {@link MessageReader#MAX_HEADER_BYTES}; a longer one passes unchanged and unverified, with a
- * warning). The body goes on to the next stream and into the verifier's body hashes as it
- * arrives, so a message of any size is read once.
+ * <p>Only the header section is held in memory (see {@link HeaderSectionStream}; a too long one
+ * passes unchanged and unverified, with a warning). The body goes on to the next stream and into
+ * the verifier's body hashes as it arrives, so a message of any size is read once.
  */
-final class InboundFilter extends OutputStream {
+final class InboundFilter extends HeaderSectionStream {
 
     /**
      * What the filter learnt about the message: its header fields as received and the DKIM
@@ -40,10 +38,6 @@ final class InboundFilter extends OutputStream {
     private final String queueId;
     private final DkimVerifier verifier;   // null: do not verify
     private final Predicate<HeaderField> dropped;
-    private ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
-    private int lineLength;
-    private byte previous;
-    private boolean inHeaders = true;
     private List<HeaderField> fields = List.of();
     private DkimVerifier.Session session;
 
@@ -59,53 +53,28 @@ final class InboundFilter extends OutputStream {
     }
 
     @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-        int end = off + len;
-        while (inHeaders && off < end) {
-            byte c = b[off++];
-            headerBytes.write(c);
-            lineLength++;
-            if (c == '\n' && (lineLength == 1 || lineLength == 2 && previous == '\r')) {
-                endOfHeaders();   // the empty line (RFC 5322 section 2.1)
-            } else if (headerBytes.size() > MessageReader.MAX_HEADER_BYTES) {
-                LOG.warn("{}: header section longer than {} bytes: DKIM not verified", queueId,
-                        MessageReader.MAX_HEADER_BYTES);
-                inHeaders = false;
-                headerBytes.writeTo(next);
-                headerBytes = null;
-            }
-            if (c == '\n') {
-                lineLength = 0;
-            }
-            previous = c;
-        }
-        if (off < end) {
-            next.write(b, off, end - off);
-            if (session != null) {
-                session.body(b, off, end - off);
-            }
+    protected void body(byte[] b, int off, int len) throws IOException {
+        next.write(b, off, len);
+        if (session != null) {
+            session.body(b, off, len);
         }
     }
 
     /** Ends the content; a message without a body (RFC 5322 section 3.5) ends here too. */
     Result finish() throws IOException {
-        if (inHeaders) {
-            endOfHeaders();
-        }
+        endOfContent();
         DkimVerification dkim = verifier == null ? null : session == null ? new DkimVerification(List.of()) : session.finish();
         session = null;
         return new Result(fields, dkim);
     }
 
-    private void endOfHeaders() throws IOException {
-        inHeaders = false;
-        byte[] section = headerBytes.toByteArray();
-        headerBytes = null;
+    @Override
+    protected void headerSection(byte[] section, boolean tooLong) throws IOException {
+        if (tooLong) {
+            LOG.warn("{}: header section longer than {} bytes: DKIM not verified", queueId, MessageReader.MAX_HEADER_BYTES);
+            next.write(section);
+            return;
+        }
         fields = MessageReader.readHeaders(new ByteArrayInputStream(section));
         if (verifier != null) {
             session = verifier.begin(fields);

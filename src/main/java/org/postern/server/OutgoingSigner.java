@@ -1,18 +1,15 @@
 package org.postern.server;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import org.postern.dkim.DkimSigner;
 import org.postern.dkim.HeaderField;
 import org.postern.dkim.MessageReader;
+import org.postern.dmarc.AuthorDomain;
 import org.postern.log.MailLog;
-import org.postern.mail.Domains;
 import org.postern.queue.SpoolWriter;
 import org.slf4j.Logger;
 
@@ -35,7 +32,7 @@ import org.slf4j.Logger;
  * included), so it verifies on exactly what leaves Postern; DkimSigner signs only the fields of
  * its list (From, To, Subject, ...), not Received.
  */
-public final class OutgoingSigner extends OutputStream {
+public final class OutgoingSigner extends HeaderSectionStream {
 
     /** The keys to sign mail of one author domain with; empty when the domain has none. */
     @FunctionalInterface
@@ -48,10 +45,6 @@ public final class OutgoingSigner extends OutputStream {
     private final SpoolWriter writer;
     private final Keys keys;
     private final Instant now;
-    private ByteArrayOutputStream headers = new ByteArrayOutputStream();
-    private int lineLength;       // bytes of the current header line so far
-    private byte previous;
-    private boolean inHeaders = true;
     private DkimSigner.Session session;
     private List<DkimSigner.SigningKey> signingKeys = List.of();
 
@@ -62,34 +55,10 @@ public final class OutgoingSigner extends OutputStream {
     }
 
     @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-        int end = off + len;
-        while (inHeaders && off < end) {
-            byte c = b[off++];
-            headers.write(c);
-            lineLength++;
-            if (c == '\n' && (lineLength == 1 || lineLength == 2 && previous == '\r')) {
-                endOfHeaders();   // the empty line (RFC 5322 section 2.1)
-            } else if (headers.size() > MessageReader.MAX_HEADER_BYTES) {
-                LOG.warn("{}: header section longer than {} bytes: not signed", writer.queueId(),
-                        MessageReader.MAX_HEADER_BYTES);
-                passOnUnsigned();
-            }
-            if (c == '\n') {
-                lineLength = 0;
-            }
-            previous = c;
-        }
-        if (off < end) {
-            writer.write(b, off, end - off);
-            if (session != null) {
-                session.body(b, off, end - off);
-            }
+    protected void body(byte[] b, int off, int len) throws IOException {
+        writer.write(b, off, len);
+        if (session != null) {
+            session.body(b, off, len);
         }
     }
 
@@ -98,9 +67,7 @@ public final class OutgoingSigner extends OutputStream {
      * the keys signed with (empty when the message was not signed).
      */
     List<DkimSigner.SigningKey> finish() throws IOException {
-        if (inHeaders) {
-            endOfHeaders();   // a message without body (RFC 5322 section 3.5 allows it)
-        }
+        endOfContent();
         if (session == null) {
             return List.of();
         }
@@ -116,66 +83,35 @@ public final class OutgoingSigner extends OutputStream {
         return signingKeys;
     }
 
-    private void endOfHeaders() throws IOException {
-        byte[] section = headers.toByteArray();
-        List<HeaderField> fields = MessageReader.readHeaders(new ByteArrayInputStream(section));
-        String domain = authorDomain(fields);
-        if (domain != null) {
-            try {
-                signingKeys = keys.forDomain(domain);
-            } catch (Exception e) {
-                LOG.warn("{}: cannot read the DKIM keys of {}: {}; not signed", writer.queueId(), domain, e.toString());
-                signingKeys = List.of();
-            }
-            if (!signingKeys.isEmpty()) {
-                session = new DkimSigner(signingKeys).begin(fields, now);
+    @Override
+    protected void headerSection(byte[] section, boolean tooLong) throws IOException {
+        if (tooLong) {
+            LOG.warn("{}: header section longer than {} bytes: not signed", writer.queueId(), MessageReader.MAX_HEADER_BYTES);
+        } else {
+            List<HeaderField> fields = MessageReader.readHeaders(new ByteArrayInputStream(section));
+            String domain = authorDomain(fields);
+            if (domain != null) {
+                try {
+                    signingKeys = keys.forDomain(domain);
+                } catch (Exception e) {
+                    LOG.warn("{}: cannot read the DKIM keys of {}: {}; not signed", writer.queueId(), domain, e.toString());
+                    signingKeys = List.of();
+                }
+                if (!signingKeys.isEmpty()) {
+                    session = new DkimSigner(signingKeys).begin(fields, now);
+                }
             }
         }
-        passOnUnsigned();
-    }
-
-    /** Writes the buffered header bytes to the spool and passes everything after them on. */
-    private void passOnUnsigned() throws IOException {
-        inHeaders = false;
-        headers.writeTo(writer);
-        headers = null;
+        writer.write(section);
     }
 
     /**
-     * The domain of the one author in the one From field (RFC 5322 section 3.6.2), or null when
-     * there is none, more than one, or it cannot be read: such mail is not signed. A minimal
-     * reading: quoted strings and comments are removed, a comma (several mailboxes, a group)
-     * means no single author, then the address is the one in angle brackets
-     * ({@code "Alice" <alice@example.org>}) or the bare one ({@code alice@example.org (Alice)}).
+     * The domain of the author (RFC 5322 section 3.6.2: the From field; section 5.4 of RFC 6376:
+     * the signature is for the author's domain), or null when the message has no single author
+     * domain (no From, several, or addresses in several domains): such mail is not signed.
      */
     static String authorDomain(List<HeaderField> fields) {
-        List<HeaderField> from = fields.stream().filter(f -> f.is("From")).toList();
-        if (from.size() != 1) {
-            return null;
-        }
-        String value = from.getFirst().value().replaceAll("\r?\n", "")
-                .replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"")
-                .replaceAll("\\([^()]*\\)", " ");
-        if (value.indexOf(',') >= 0) {
-            return null;
-        }
-        int lt = value.lastIndexOf('<');
-        if (lt >= 0) {
-            int gt = value.indexOf('>', lt);
-            if (gt < 0) {
-                return null;
-            }
-            value = value.substring(lt + 1, gt);
-        }
-        value = value.trim();
-        int at = value.lastIndexOf('@');
-        if (at <= 0) {
-            return null;
-        }
-        String domain = value.substring(at + 1).toLowerCase(Locale.ROOT);
-        if (domain.endsWith(".")) {
-            domain = domain.substring(0, domain.length() - 1);
-        }
-        return Domains.isValidHostname(domain, false) ? domain : null;
+        AuthorDomain author = AuthorDomain.extract(fields);
+        return author.isSingle() ? author.domain() : null;
     }
 }
