@@ -138,6 +138,11 @@ public final class Parameters {
                 "Maximal length of an SMTP command line; a longer command gets 500 5.5.2 Error: line too long. "
                         + "Lines of message content are not limited (only message_size_limit applies).");
         p("hopcount_limit", INTEGER, "50", "Maximal number of Received: headers before a message is rejected as looping.");
+        p("queue_minfree", SIZE, "0",
+                "Free space in bytes that the queue file system must have for the SMTP server to take mail: "
+                        + "below it, and also below 1.5 x message_size_limit, MAIL FROM gets 452 4.3.1 Insufficient "
+                        + "system storage. To require more than 1.5 x message_size_limit, set a larger value. A disk "
+                        + "that fills up during DATA anyway gives the same 452 and nothing of the message is kept.");
 
         // --- Virtual domains (VIRTUAL_README) ---
         p("default_transport", STRING, "smtp",
