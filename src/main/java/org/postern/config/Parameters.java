@@ -108,6 +108,11 @@ public final class Parameters {
         p("database_url", DATABASE_URL, "",
                 "Where accounts, domains and aliases are stored. Empty: the SQLite file $data_directory/postern.db. "
                         + "Otherwise postgresql://user[:password]@host[:port]/database, sqlite:PATH or a jdbc: URL.");
+        time("database_timeout", "15s", 's',
+                "How long a lookup in the database of database_url waits for a connection before it counts as a "
+                        + "temporary failure: while the database is down, RCPT lookups get 451 4.3.0 Temporary lookup "
+                        + "failure and AUTH 454 4.7.0 Temporary authentication failure after this time. Postern "
+                        + "connects again by itself when the database is back.");
         p("dns_servers", HOSTPORT_LIST, "",
                 "DNS resolvers to query, as host[:port] or [ipv6]:port (port 53 if omitted). Empty: the system "
                         + "resolver configuration.");
