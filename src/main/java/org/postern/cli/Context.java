@@ -77,7 +77,7 @@ final class Context implements AutoCloseable {
 
     Database database() throws ConfigException, StoreException {
         if (database == null) {
-            database = Database.open(parameters().get("database_url"), dataDirectory());
+            database = Database.open(parameters().get("database_url"), dataDirectory(), parameters().time("database_timeout"));
         }
         return database;
     }

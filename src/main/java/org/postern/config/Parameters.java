@@ -108,6 +108,11 @@ public final class Parameters {
         p("database_url", DATABASE_URL, "",
                 "Where accounts, domains and aliases are stored. Empty: the SQLite file $data_directory/postern.db. "
                         + "Otherwise postgresql://user[:password]@host[:port]/database, sqlite:PATH or a jdbc: URL.");
+        time("database_timeout", "15s", 's',
+                "How long a lookup in the database of database_url waits for a connection before it counts as a "
+                        + "temporary failure: while the database is down, RCPT lookups get 451 4.3.0 Temporary lookup "
+                        + "failure and AUTH 454 4.7.0 Temporary authentication failure after this time. Postern "
+                        + "connects again by itself when the database is back.");
         p("dns_servers", HOSTPORT_LIST, "",
                 "DNS resolvers to query, as host[:port] or [ipv6]:port (port 53 if omitted). Empty: the system "
                         + "resolver configuration.");
@@ -138,6 +143,11 @@ public final class Parameters {
                 "Maximal length of an SMTP command line; a longer command gets 500 5.5.2 Error: line too long. "
                         + "Lines of message content are not limited (only message_size_limit applies).");
         p("hopcount_limit", INTEGER, "50", "Maximal number of Received: headers before a message is rejected as looping.");
+        p("queue_minfree", SIZE, "0",
+                "Free space in bytes that the queue file system must have for the SMTP server to take mail: "
+                        + "below it, and also below 1.5 x message_size_limit, MAIL FROM gets 452 4.3.1 Insufficient "
+                        + "system storage. To require more than 1.5 x message_size_limit, set a larger value. A disk "
+                        + "that fills up during DATA anyway gives the same 452 and nothing of the message is kept.");
 
         // --- Virtual domains (VIRTUAL_README) ---
         p("default_transport", STRING, "smtp",

@@ -1,12 +1,18 @@
 package org.postern.dns;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
@@ -194,7 +200,7 @@ public final class DnsResolver {
         for (int hop = 0; hop <= MAX_CNAME_CHAIN; hop++) {
             Message response;
             try {
-                response = resolver.send(Message.newQuery(Record.newRecord(current, type, DClass.IN)));
+                response = send(Message.newQuery(Record.newRecord(current, type, DClass.IN)));
             } catch (IOException e) {
                 return DnsResult.of(DnsStatus.TEMPFAIL, e.getMessage() == null ? "timed out" : e.getMessage());
             }
@@ -236,6 +242,33 @@ public final class DnsResolver {
         }
         return DnsResult.of(DnsStatus.TEMPFAIL, "CNAME chain longer than " + MAX_CNAME_CHAIN);
     }
+
+    /**
+     * Sends one query and waits for its answer, at most the resolver's timeout. dnsjava's own
+     * blocking {@code send} completes answers on the JVM's common fork-join pool, which has a
+     * single thread on a two-core machine: anything else blocking there (any library's
+     * parallel stream or async task) would hold every DNS answer until it times out. Our own
+     * executor keeps DNS independent of what else runs in the process.
+     */
+    private Message send(Message query) throws IOException {
+        Duration timeout = resolver.getTimeout();
+        try {
+            return resolver.sendAsync(query, CALLBACKS).toCompletableFuture()
+                    .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);   // dnsjava times out first
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(cause == null ? "DNS query failed" : cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            throw new IOException("timed out after " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a DNS answer");
+        }
+    }
+
+    /** Runs dnsjava's completion callbacks: one cheap virtual thread each, never exhausted. */
+    private static final Executor CALLBACKS = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("dns-callback").factory());
 
     private static String hostName(Name name) {
         String s = name.toString(true);

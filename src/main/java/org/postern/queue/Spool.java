@@ -207,6 +207,30 @@ public final class Spool implements Closeable {
     }
 
     /**
+     * Bytes free for this process in the file system that holds the spool (statvfs f_bavail,
+     * what Postfix's fsspace() reports): the SMTP server refuses MAIL FROM when it is low
+     * (queue_minfree).
+     */
+    public long usableSpace() throws IOException {
+        return Files.getFileStore(logDir).getUsableSpace();
+    }
+
+    /**
+     * True when an I/O failure is the file system being full (ENOSPC) or over quota (EDQUOT):
+     * a condition that passes when space is freed, unlike a broken disk. Java reports both
+     * only as the operating system's message text.
+     */
+    public static boolean outOfSpace(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && (message.contains("No space left on device") || message.contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * A new queue ID: the time in microseconds, in 13 uppercase hex digits, bumped past the
      * last ID issued (or found in the log at open) so that IDs are unique and increasing even
      * when the clock steps back.

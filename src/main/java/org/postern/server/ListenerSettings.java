@@ -56,7 +56,8 @@ public record ListenerSettings(
         EhloKeywords.Discard discardEhloKeywords,
         boolean peernameLookup,
         String recipientDelimiter,
-        boolean dkimSigning) {
+        boolean dkimSigning,
+        long queueMinfree) {
 
     private static final org.slf4j.Logger LOG = MailLog.logger("smtpd");
 
@@ -115,7 +116,8 @@ public record ListenerSettings(
                 EhloKeywords.Discard.parse(p.get("smtpd_discard_ehlo_keywords")),
                 p.bool("smtpd_peername_lookup"),
                 p.get("recipient_delimiter"),
-                p.bool("postern_dkim_signing"));
+                p.bool("postern_dkim_signing"),
+                p.size("queue_minfree"));
     }
 
     /** smtpd_tls_mandatory_protocols where TLS is required, else smtpd_tls_protocols (postconf(5)). */

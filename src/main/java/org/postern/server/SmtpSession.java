@@ -42,6 +42,7 @@ import org.postern.policy.SessionFacts;
 import org.postern.policy.SpfOutcome;
 import org.postern.queue.Envelope;
 import org.postern.queue.Recipient;
+import org.postern.queue.Spool;
 import org.postern.queue.SpoolWriter;
 import org.postern.smtp.AuthCommand;
 import org.postern.smtp.BareNewline;
@@ -834,6 +835,10 @@ public final class SmtpSession implements Runnable, SessionFacts {
             count("mail", false);
             return error(Replies.SIZE_EXCEEDS_FIXED_LIMIT);
         }
+        if (!queueHasRoom()) {
+            count("mail", false);
+            return error(Replies.INSUFFICIENT_STORAGE);
+        }
         mail = parsed;
         instance = Long.toHexString(System.nanoTime()) + "." + (++transactions);
         policy.resetTransaction();
@@ -847,6 +852,35 @@ public final class SmtpSession implements Runnable, SessionFacts {
         count("mail", true);
         send(Replies.MAIL_OK);
         return true;
+    }
+
+    /**
+     * Postfix's smtpd_check_queue ({@link QueueSpace}); logs the refusal as Postfix does. A
+     * file system that cannot report its free space does not stop mail.
+     */
+    private boolean queueHasRoom() {
+        long free;
+        try {
+            free = context.spool().usableSpace();
+        } catch (IOException e) {
+            LOG.warn("cannot find the free space of the mail queue: {}", e.getMessage());
+            return true;
+        }
+        if (QueueSpace.enough(free, settings.queueMinfree(), settings.messageSizeLimit())) {
+            return true;
+        }
+        LOG.info("NOQUEUE: reject: MAIL from {}: {}{}", clientNameAddress(), Replies.INSUFFICIENT_STORAGE, logSuffix(null));
+        LOG.warn("not enough free space in mail queue: {} bytes < {}*message size limit", free, QueueSpace.SIZE_LIMIT_FACTOR);
+        return false;
+    }
+
+    /**
+     * The reply when storing a message failed: 452 4.3.1 when the disk is full (the client
+     * retries, and so does the next transaction once space is freed), Postfix's 451 4.3.0
+     * queue file write error for any other I/O failure.
+     */
+    private static SmtpReply storeFailure(IOException e) {
+        return Spool.outOfSpace(e) ? Replies.INSUFFICIENT_STORAGE : Replies.QUEUE_FILE_WRITE_ERROR;
     }
 
     private boolean rcpt(SmtpCommand command) throws IOException {
@@ -991,7 +1025,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         if (!chunk.last()) {
             if (result.status() != ContentResult.Status.COMPLETE) {
                 bdatFailure = result.status() == ContentResult.Status.TOO_BIG ? Replies.CHUNK_TOO_BIG
-                        : Replies.QUEUE_FILE_WRITE_ERROR;
+                        : storeFailure(result.sinkError());
                 count("bdat", false);
                 return error(bdatFailure);
             }
@@ -1048,7 +1082,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
     private boolean finishMessage(ContentResult result, String name) throws IOException {
         SmtpReply failure = switch (result.status()) {
             case TOO_BIG -> name.equals("bdat") ? Replies.CHUNK_TOO_BIG : Replies.MESSAGE_TOO_BIG;
-            case SINK_ERROR -> Replies.QUEUE_FILE_WRITE_ERROR;
+            case SINK_ERROR -> storeFailure(result.sinkError());
             default -> null;
         };
         if (failure == null && settings.hopcountLimit() > 0 && result.receivedHeaders() + 1 >= settings.hopcountLimit()) {
@@ -1057,6 +1091,9 @@ public final class SmtpSession implements Runnable, SessionFacts {
         if (failure == null && name.equals("data") && result.bareLfSeen() && settings.bareNewline() == BareNewline.REJECT
                 && !settings.bareNewlineExclusions().contains(clientInet)) {
             failure = Replies.bareLf(settings.bareNewlineRejectCode(), settings.myHostname());
+        }
+        if (result.status() == ContentResult.Status.SINK_ERROR) {
+            LOG.error("{}: queue file write error: {}", queueId(), result.sinkError().getMessage());
         }
         if (failure != null) {
             LOG.info("{}: reject: {} from {}: {}{}", queueId(), name.equals("data") ? "DATA" : "BDAT",
@@ -1116,7 +1153,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
             LOG.error("{}: queue file write error: {}", id, e.getMessage());
             abortTransaction();
             count(name, false);
-            return error(Replies.QUEUE_FILE_WRITE_ERROR);
+            return error(storeFailure(e));
         }
         boolean held = actions.hold() != null;
         try {
@@ -1125,7 +1162,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
             LOG.error("{}: queue file write error: {}", id, e.getMessage());
             abortTransaction();
             count(name, false);
-            return error(Replies.QUEUE_FILE_WRITE_ERROR);
+            return error(storeFailure(e));
         }
         MailLog.logger("qmgr").info("{}: from=<{}>, size={}, nrcpt={} ({})", id, sender(),
                 writer.size(), expanded.size(), held ? "queue hold" : "queue active");

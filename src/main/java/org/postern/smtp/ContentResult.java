@@ -21,7 +21,7 @@ public record ContentResult(Status status, long size, int receivedHeaders, boole
          * the sink is incomplete and must be thrown away; nothing is accepted.
          */
         DISCONNECTED,
-        /** The sink failed (e.g. disk full); the content was read to its end anyway. Postfix: 451 4.3.0. */
+        /** The sink failed (e.g. disk full); the content was read to its end anyway. Postfix: 451 4.3.0 (Postern: 452 4.3.1 for a full disk). */
         SINK_ERROR,
         /** Over the size limit; the sink stopped receiving, the content was read to its end. Postfix: 552 5.3.4. */
         TOO_BIG,

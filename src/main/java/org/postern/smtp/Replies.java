@@ -172,6 +172,13 @@ public final class Replies {
     public static final SmtpReply TOO_MANY_HOPS = SmtpReply.of(554, "5.4.0", "Error: too many hops");
     /** The queue file could not be written. */
     public static final SmtpReply QUEUE_FILE_WRITE_ERROR = SmtpReply.of(451, "4.3.0", "Error: queue file write error");
+    /**
+     * No room in the queue file system: at MAIL FROM below queue_minfree or 1.5 x
+     * message_size_limit (Postfix smtpd_check_queue), and when the disk fills while a message
+     * is being stored (RFC 5321 section 4.2.3 452 "insufficient system storage", RFC 3463
+     * X.3.1 "mail system full"; Postfix says 451 4.3.0 queue file write error there).
+     */
+    public static final SmtpReply INSUFFICIENT_STORAGE = SmtpReply.of(452, "4.3.1", "Insufficient system storage");
     /** RCPT over smtpd_recipient_limit. */
     public static final SmtpReply TOO_MANY_RECIPIENTS = SmtpReply.of(452, "4.5.3", "Error: too many recipients");
 

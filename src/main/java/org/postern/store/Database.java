@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -48,6 +49,21 @@ public final class Database implements AutoCloseable {
      *     migration fails; the message says what to check and never contains a password
      */
     public static Database open(String databaseUrl, Path dataDirectory) throws StoreException {
+        return open(databaseUrl, dataDirectory, DEFAULT_TIMEOUT);
+    }
+
+    /** The default of {@code database_timeout}. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
+
+    /**
+     * As {@link #open(String, Path)}, with {@code database_timeout}: how long a query waits for
+     * a connection before it fails. While the database is down every lookup fails after this
+     * time (a temporary failure for the client), and the pool connects again by itself when the
+     * database is back.
+     */
+    public static Database open(String databaseUrl, Path dataDirectory, Duration timeout) throws StoreException {
+        // HikariCP's smallest connection timeout is 250 ms.
+        long timeoutMillis = Math.max(250, timeout.toMillis());
         DatabaseUrl url = DatabaseUrl.parse(databaseUrl, dataDirectory);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url.jdbcUrl());
@@ -61,7 +77,8 @@ public final class Database implements AutoCloseable {
         if (url.postgres()) {
             config.setDriverClassName("org.postgresql.Driver");
             config.setMaximumPoolSize(POSTGRES_POOL);
-            config.addDataSourceProperty("connectTimeout", "10");
+            // pgjdbc's TCP connect timeout, in whole seconds: never longer than the wait for a connection.
+            config.addDataSourceProperty("connectTimeout", Long.toString(Math.max(1, Math.min(10, timeoutMillis / 1000))));
         } else {
             config.setDriverClassName("org.sqlite.JDBC");
             config.setMaximumPoolSize(SQLITE_POOL);
@@ -71,7 +88,7 @@ public final class Database implements AutoCloseable {
             config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
         }
         config.setMinimumIdle(1);
-        config.setConnectionTimeout(15_000);
+        config.setConnectionTimeout(timeoutMillis);
         HikariDataSource pool;
         try {
             pool = new HikariDataSource(config);

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,6 +54,42 @@ class DnsResolverTest {
         assertThat(resolver.a("sub.example.test").status()).isEqualTo(DnsStatus.NODATA);
         assertThat(resolver.a("broken.example.test").status()).isEqualTo(DnsStatus.TEMPFAIL);
         assertThat(resolver.a("silent.example.test").status()).isEqualTo(DnsStatus.TEMPFAIL);
+    }
+
+    /**
+     * Answers must not depend on the JVM's common fork-join pool (one thread on a two-core
+     * machine): with every one of its threads blocked, lookups still get their answers.
+     */
+    @Test
+    void answersArriveWhileTheCommonPoolIsBusy() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        int threads = ForkJoinPool.getCommonPoolParallelism();
+        CountDownLatch busy = new CountDownLatch(threads);
+        List<CompletableFuture<Void>> blockers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            blockers.add(CompletableFuture.runAsync(() -> {
+                busy.countDown();
+                try (java.net.ServerSocket never = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                    never.setSoTimeout(100);
+                    while (release.getCount() > 0) {
+                        try {
+                            never.accept().close();   // a blocking socket call, as a busy task would make
+                        } catch (java.net.SocketTimeoutException stillBusy) {
+                            // keep the thread blocked until released
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
+        }
+        try {
+            assertThat(busy.await(5, TimeUnit.SECONDS)).isTrue();
+            DnsResolver slow = DnsResolver.create(List.of(dns.address()), Duration.ofSeconds(3));
+            assertThat(slow.a("deep.sub.example.test").status()).isEqualTo(DnsStatus.FOUND);
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test

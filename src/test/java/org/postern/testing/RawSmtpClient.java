@@ -75,6 +75,17 @@ public final class RawSmtpClient implements AutoCloseable {
         return new RawSmtpClient(s);
     }
 
+    /**
+     * Connects to 127.0.0.1:port from another loopback source address (any of 127.0.0.0/8 on
+     * Linux), so the server sees a different client IP. Does not read the greeting.
+     */
+    public static RawSmtpClient connectFrom(String sourceAddress, int port) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(InetAddress.getByName(sourceAddress), 0));
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+        return new RawSmtpClient(s);
+    }
+
     /** Connects with implicit TLS (handshake done on return), trusting any certificate. Does not read the greeting. */
     public static RawSmtpClient connectTls(int port) throws IOException {
         RawSmtpClient c = connect(port);

@@ -37,11 +37,64 @@ public final class TestPostgres {
     private final String host;
     private final int port;
     private final String user;
+    /** For a server this class started: how to stop and start it again; null for an outside server. */
+    private final Control control;
 
-    private TestPostgres(String host, int port, String user) {
+    private record Control(Path bin, Path dir, Path data, List<String> asUser) {
+    }
+
+    private TestPostgres(String host, int port, String user, Control control) {
         this.host = host;
         this.port = port;
         this.user = user;
+        this.control = control;
+    }
+
+    /**
+     * A private server of its own, not the shared one, for tests that take the database away:
+     * {@link #stop()} and {@link #start()} it at will; {@link #close()} removes it. Always from
+     * the local PostgreSQL binaries, even when {@code POSTERN_TEST_PG_URL} is set.
+     */
+    public static TestPostgres startOwn() {
+        return startPrivate();
+    }
+
+    /** Stops a server this class started (fast shutdown: open connections are ended). */
+    public void stop() {
+        requireControl();
+        run(concat(control.asUser(), List.of(control.bin().resolve("pg_ctl").toString(), "-D", control.data().toString(),
+                "-w", "-t", "60", "-m", "fast", "stop")), Duration.ofSeconds(90));
+    }
+
+    /** Starts a stopped server again, on the same port with the same data. */
+    public void start() {
+        requireControl();
+        run(concat(control.asUser(), List.of(control.bin().resolve("pg_ctl").toString(), "-D", control.data().toString(),
+                "-w", "-t", "60", "-l", control.dir().resolve("server.log").toString(), "-o",
+                "-h 127.0.0.1 -p " + port + " -k " + control.dir() + " -F -c fsync=off -c full_page_writes=off",
+                "start")), Duration.ofSeconds(90));
+    }
+
+    /** Stops a server of {@link #startOwn()} for good and deletes its files. */
+    public void close() {
+        requireControl();
+        stopImmediately(control);
+    }
+
+    private void requireControl() {
+        if (control == null) {
+            throw new IllegalStateException("only a server started by TestPostgres.startOwn() can be stopped or started");
+        }
+    }
+
+    private static void stopImmediately(Control c) {
+        try {
+            run(concat(c.asUser(), List.of(c.bin().resolve("pg_ctl").toString(), "-D", c.data().toString(), "-m",
+                    "immediate", "stop")), Duration.ofSeconds(30));
+        } catch (RuntimeException alreadyStopped) {
+            // stopped before (or by a test); only the files are left to remove
+        }
+        deleteTree(c.dir());
     }
 
     /** The shared server, started on first use. */
@@ -89,7 +142,7 @@ public final class TestPostgres {
     private static TestPostgres fromUrl(String url) {
         java.net.URI uri = java.net.URI.create(url);
         String userInfo = uri.getUserInfo() == null ? "postgres" : uri.getUserInfo();
-        return new TestPostgres(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), userInfo);
+        return new TestPostgres(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), userInfo, null);
     }
 
     private static TestPostgres startPrivate() {
@@ -108,20 +161,15 @@ public final class TestPostgres {
             }
             run(concat(asUser, List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres",
                     "-A", "trust", "-E", "UTF8", "--no-sync")), Duration.ofSeconds(120));
-            run(concat(asUser, List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-w", "-t", "60",
-                    "-l", dir.resolve("server.log").toString(), "-o",
-                    "-h 127.0.0.1 -p " + port + " -k " + dir + " -F -c fsync=off -c full_page_writes=off",
-                    "start")), Duration.ofSeconds(90));
+            Control control = new Control(bin, dir, data, asUser);
+            TestPostgres server = new TestPostgres("127.0.0.1", port, "postgres", control);
+            server.start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    run(concat(asUser, List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m",
-                            "immediate", "stop")), Duration.ofSeconds(30));
-                } catch (RuntimeException ignored) {
-                    // the JVM is exiting; nothing more to do
+                if (Files.exists(dir)) {
+                    stopImmediately(control);
                 }
-                deleteTree(dir);
             }));
-            return new TestPostgres("127.0.0.1", port, "postgres");
+            return server;
         } catch (IOException e) {
             throw new IllegalStateException("cannot start a test PostgreSQL: " + e.getMessage(), e);
         }
