@@ -86,16 +86,18 @@ public final class AddressVerifier implements AddressVerification {
         return probes.computeIfAbsent(key, k -> {
             CompletableFuture<Result> future = new CompletableFuture<>();
             Thread.ofVirtual().name("verify-probe").start(() -> {
+                // The answer is stored and the probe forgotten before anyone sees the result, so the
+                // next query either finds the answer or starts a new probe.
                 try {
                     Result r = runProbe(address);
                     if (r.status() == Status.DELIVERABLE || options.negativeCache()) {
                         answers.put(key, new Answer(r, clock.instant()));
                     }
+                    probes.remove(key, future);
                     future.complete(r);
                 } catch (RuntimeException e) {
-                    future.completeExceptionally(e);
-                } finally {
                     probes.remove(key, future);
+                    future.completeExceptionally(e);
                 }
             });
             return future;
