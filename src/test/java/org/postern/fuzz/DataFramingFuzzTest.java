@@ -37,6 +37,15 @@ class DataFramingFuzzTest {
 
         Outcome whole = readData(mode, limit, 8192, input, new int[0]);
         Outcome split = readData(mode, limit, buffer, input, chunks);
+        if (limit > 0 && whole.size() > limit) {
+            // Over message_size_limit the sink stops at a flush boundary, which depends on the
+            // reads; that content is never used (the message is refused), the rest must agree.
+            assertThat(split.status()).isEqualTo(whole.status());
+            assertThat(split.size()).isEqualTo(whole.size());
+            assertThat(split.hops()).isEqualTo(whole.hops());
+            assertThat(split.rest()).isEqualTo(whole.rest());
+            return;
+        }
         assertThat(split).isEqualTo(whole);
         // Every line the sink gets ends in CRLF (RFC 5321 section 2.3.8): no bare LF gets through.
         String content = whole.content();
