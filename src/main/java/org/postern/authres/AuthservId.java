@@ -60,7 +60,9 @@ public final class AuthservId {
         boolean space = c.skipCfws() && c.pos > before;
         if (space) {
             int start = c.pos;
-            while (c.pos < c.s.length() && Character.isDigit(c.s.charAt(c.pos)) && c.pos - start < 9) {
+            // Section 2.2: authres-version = 1*DIGIT, ASCII digits only (Character.isDigit would
+            // also take other scripts' digits, which Integer.parseInt then reads as numbers).
+            while (c.pos < c.s.length() && c.s.charAt(c.pos) >= '0' && c.s.charAt(c.pos) <= '9' && c.pos - start < 9) {
                 c.pos++;
             }
             if (c.pos > start) {

@@ -188,18 +188,29 @@ public record DkimSignature(
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '=') {
-                int v;
-                try {
-                    v = Integer.parseInt(s.substring(i + 1, i + 3), 16);
-                } catch (RuntimeException e) {
+                // hex-octet = "=" 2HEXDIG (section 2.11, from RFC 2045 section 6.7); Integer.parseInt
+                // alone would also take "=+1" and "=-1".
+                int hi = i + 2 < s.length() ? hexDigit(s.charAt(i + 1)) : -1;
+                int lo = i + 2 < s.length() ? hexDigit(s.charAt(i + 2)) : -1;
+                if (hi < 0 || lo < 0) {
                     throw new DkimSyntaxException("bad quoted-printable escape in i=");
                 }
-                sb.append((char) v);
+                sb.append((char) (hi << 4 | lo));
                 i += 2;
             } else {
                 sb.append(c);
             }
         }
         return sb.toString();
+    }
+
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
     }
 }

@@ -38,6 +38,9 @@ public final class MessageReader {
                 if (b == '\n') {
                     break;
                 }
+                if (total + line.size() > MAX_HEADER_BYTES) {
+                    break; // one endless line must not get past the limit either
+                }
             }
             total += line.size();
             if (total > MAX_HEADER_BYTES) {

@@ -85,6 +85,14 @@ public record AuthorDomain(List<String> domains, String problem) {
             if (d.endsWith(".")) {
                 d = d.substring(0, d.length() - 1);
             }
+            // RFC 1035 section 3.1: only the root has an empty label. "a@." would otherwise give
+            // the Author Domain "" and "a@b.." the domain "b." (found by DmarcRecordFuzzTest).
+            if (d.isEmpty() || d.startsWith(".") || d.endsWith(".") || d.contains("..")) {
+                if (problem.isEmpty()) {
+                    problem = "From address '" + addr + "' has no usable domain";
+                }
+                continue;
+            }
             if (!domains.contains(d)) {
                 domains.add(d);
             }

@@ -66,7 +66,8 @@ class AuthenticationResultsTest {
     @Test
     void garbageNeverThrows() {
         for (String junk : new String[] {null, "", " ", ";", "(unterminated", "\"unterminated", "a b c", "((a)",
-            "\\", "mx.example.net junk; spf=pass", "@@@", "\u0000\u00ff"}) {
+            "\\", "mx.example.net junk; spf=pass", "@@@", "\u0000\u00ff",
+            "mx.example.net \u0663; none"}) { // an Arabic-Indic digit is not a version (RFC 8601 section 2.2: DIGIT)
             assertThat(AuthservId.of(junk)).as(String.valueOf(junk)).isEmpty();
             assertThat(AuthservId.claims(junk, "mx.example.net")).isFalse();
         }

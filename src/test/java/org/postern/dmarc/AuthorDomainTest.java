@@ -49,6 +49,14 @@ class AuthorDomainTest {
 
         assertThat(of("From: undisclosed").problem()).contains("no usable domain");
         assertThat(of("From: a@[192.0.2.1]").problem()).contains("no usable domain");
+        // Empty labels (found by fuzzing): "a@." used to give the Author Domain "", "a@b.." gave "b.".
+        for (String empty : List.of("From: a@.", "From: <a@.>", "From: a@..", "From: a@b..", "From: a@.b", "From: a@b..c")) {
+            AuthorDomain a = of(empty);
+            assertThat(a.isSingle()).as(empty).isFalse();
+            assertThat(a.domains()).as(empty).isEmpty();
+            assertThat(a.problem()).as(empty).contains("no usable domain");
+        }
+        assertThat(of("From: a@Example.ORG.").domain()).isEqualTo("example.org");
         assertThat(of("From: ").problem()).isEqualTo("From header field has no address");
     }
 

@@ -322,6 +322,8 @@ class SpfTest {
         "v=spf1 ip4:1.2.3.4//32",
         "v=spf1 ip6:::1/129",
         "v=spf1 ip6::CAFE::BABE",
+        "v=spf1 ip6:.: -all",                   // not an address: refused without a system resolver lookup (fuzzing)
+        "v=spf1 ip6:1.2.3.4 -all",
         "v=spf1 a/24/64",
         "v=spf1 a:museum",
         "v=spf1 a:abc.123",
