@@ -464,7 +464,8 @@ final class SmtpClient {
         String host = connection.target.hostAndAddress();
         String what = e instanceof SocketTimeoutException || connection.timedOut()
                 ? "conversation with " + host + " timed out" : "lost connection with " + host;
-        return DeliveryResult.local("", Status.DEFERRED, "4.4.2", what + " while " + stage.text, relay());
+        return DeliveryResult.local("", Status.DEFERRED, "4.4.2", what + " while " + stage.text, relay())
+                .asConnectionFailure();
     }
 
     private static void fill(DeliveryResult[] results, List<Recipient> rcpts, DeliveryResult template) {
