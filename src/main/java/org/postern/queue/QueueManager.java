@@ -86,6 +86,10 @@ public final class QueueManager implements AutoCloseable {
         private Instant deadUntil;
         private Transport.Delivery deadReason;
 
+        synchronized void revive() {
+            deadUntil = null;
+        }
+
         synchronized boolean suspect() {
             return options.failedCohortLimit() > 0 && failedDeliveries > 0;
         }
@@ -168,6 +172,15 @@ public final class QueueManager implements AutoCloseable {
         } catch (RuntimeException e) {
             QMGR.error("queue scan failed: {}", e.toString());
         }
+    }
+
+    /**
+     * Gives every dead destination another chance now ({@code queue flush}, like Postfix's
+     * {@code postqueue -f}, which flushes dead destinations too). A destination that fails
+     * again is dead again after that one attempt.
+     */
+    public void reviveDestinations() {
+        destinations.values().forEach(Destination::revive);
     }
 
     /** Schedules one message for delivery unless it is already being delivered. */

@@ -168,6 +168,21 @@ class DeadDestinationTest {
     }
 
     @Test
+    void queueFlushTriesADeadDestinationAgainAtOnce() throws Exception {
+        String first = enqueue(0);
+        await(() -> allDeferred(List.of(first)) && queue.idle(), "first deferred");
+        mx = new ScriptedSmtpServer("127.0.0.2", port);
+        String second = enqueue(1);
+        await(() -> allDeferred(List.of(second)) && queue.idle(), "second suspended");
+        assertThat(attempts).hasValue(1);
+
+        // postern queue flush, with the clock standing still: the dead mark is forgotten.
+        new org.postern.queue.SpoolTools(spool, queue, clock).flush(null);
+        await(() -> spool.get(first).isEmpty() && spool.get(second).isEmpty(), "both delivered");
+        assertThat(mx.messages()).hasSize(2);
+    }
+
+    @Test
     void aRefusalByAServerThatAnswersDoesNotSuspendTheDestination() throws Exception {
         mx = new ScriptedSmtpServer("127.0.0.2", port);
         mx.rcptReply = rcpt -> "451 4.3.0 try later";
