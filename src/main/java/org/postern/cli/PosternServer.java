@@ -154,7 +154,8 @@ public final class PosternServer implements AutoCloseable {
                     transports, new QueueManager.Options(main.time("queue_run_delay"), main.time("minimal_backoff_time"),
                     main.time("maximal_backoff_time"), main.time("maximal_queue_lifetime"),
                     main.time("bounce_queue_lifetime"), main.integer("default_destination_concurrency_limit"),
-                    main.integer("default_destination_recipient_limit")), clock,
+                    main.integer("default_destination_recipient_limit"),
+                    main.integer("default_destination_concurrency_failed_cohort_limit")), clock,
                     new Notifier(spool, notifierSettings(main), clock));
             queueManager.start();
             ControlServer control = null;

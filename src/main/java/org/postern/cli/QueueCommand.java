@@ -396,7 +396,7 @@ final class QueueCommand {
 
     @Command(name = "flush", description = {
         "Try deferred mail now, like postqueue -f; with a DOMAIN, only its recipients (postqueue -s).",
-        "Messages on hold stay on hold."})
+        "Destinations marked dead (unreachable) are tried again too. Messages on hold stay on hold."})
     static final class Flush extends QueueSubcommand {
         @Parameters(paramLabel = "DOMAIN", arity = "0..1", description = "Only recipients in this domain.")
         String domain;

@@ -449,6 +449,10 @@ public final class Parameters {
                 "Sender of the notices to the postmaster; their own failures are only logged, so notices never loop.");
         p("default_destination_concurrency_limit", INTEGER, "20", "Maximal parallel deliveries to one destination.");
         p("default_destination_recipient_limit", INTEGER, "50", "Maximal recipients per delivery.");
+        p("default_destination_concurrency_failed_cohort_limit", INTEGER, "1",
+                "How many deliveries in a row must fail to reach a destination (connection refused or timed out, "
+                        + "greeting refused, connection lost) before it is dead for minimal_backoff_time: its mail is "
+                        + "then deferred without a connection attempt (delivery temporarily suspended). 0: never.");
 
         // --- smtp client (outbound; smtp(8), docs/delivery.md) ---
         p("smtp_bind_address", STRING, "", "Local IPv4 address for outbound SMTP connections.");

@@ -24,8 +24,13 @@ import java.util.Objects;
  *                  connection was made
  * @param reply     the server's complete reply (lines joined by a space) for the diagnostic
  *                  code of a delivery status notification; empty for local results
+ * @param connectionFailure the failure is the destination's, not this message's: no session
+ *                  could be had with it (connection refused or timed out, greeting refused, the
+ *                  connection lost or timed out). The queue manager counts these to mark a
+ *                  destination dead (Postfix's qmgr, {@code destination_concurrency_failed_cohort_limit})
  */
-public record DeliveryResult(String recipient, Status status, String dsn, String text, String relay, String reply) {
+public record DeliveryResult(String recipient, Status status, String dsn, String text, String relay, String reply,
+                             boolean connectionFailure) {
 
     /** What the queue does next with this recipient. */
     public enum Status {
@@ -35,6 +40,10 @@ public record DeliveryResult(String recipient, Status status, String dsn, String
         DEFERRED,
         /** Permanent failure: send a bounce; {@code status=bounced}. */
         BOUNCED
+    }
+
+    public DeliveryResult(String recipient, Status status, String dsn, String text, String relay, String reply) {
+        this(recipient, status, dsn, text, relay, reply, false);
     }
 
     public DeliveryResult {
@@ -53,7 +62,12 @@ public record DeliveryResult(String recipient, Status status, String dsn, String
 
     /** The same result for another recipient (a failure that applies to every recipient). */
     public DeliveryResult forRecipient(String other) {
-        return new DeliveryResult(other, status, dsn, text, relay, reply);
+        return new DeliveryResult(other, status, dsn, text, relay, reply, connectionFailure);
+    }
+
+    /** The same result marked as a failure of the destination's connection (see {@link #connectionFailure}). */
+    public DeliveryResult asConnectionFailure() {
+        return new DeliveryResult(recipient, status, dsn, text, relay, reply, status == Status.DEFERRED);
     }
 
     public boolean sent() {

@@ -46,12 +46,84 @@ public final class QueueManager implements AutoCloseable {
 
     /**
      * Scheduling parameters, by their Postfix names.
+     *
+     * @param failedCohortLimit {@code default_destination_concurrency_failed_cohort_limit}: after this
+     *                          many deliveries in a row that failed to reach a destination, it is dead
+     *                          for {@code minimal_backoff_time}; 0 never marks a destination dead
      */
     public record Options(Duration queueRunDelay, Duration minimalBackoff, Duration maximalBackoff,
                           Duration maximalQueueLifetime, Duration bounceQueueLifetime,
-                          int destinationConcurrency, int destinationRecipientLimit) {
+                          int destinationConcurrency, int destinationRecipientLimit, int failedCohortLimit) {
         public static final Options DEFAULT = new Options(Duration.ofSeconds(300), Duration.ofSeconds(300),
-                Duration.ofSeconds(4000), Duration.ofDays(5), Duration.ofDays(5), 20, 50);
+                Duration.ofSeconds(4000), Duration.ofDays(5), Duration.ofDays(5), 20, 50, 1);
+
+        /** With Postfix's default failed cohort limit (1). */
+        public Options(Duration queueRunDelay, Duration minimalBackoff, Duration maximalBackoff,
+                       Duration maximalQueueLifetime, Duration bounceQueueLifetime,
+                       int destinationConcurrency, int destinationRecipientLimit) {
+            this(queueRunDelay, minimalBackoff, maximalBackoff, maximalQueueLifetime, bounceQueueLifetime,
+                    destinationConcurrency, destinationRecipientLimit, 1);
+        }
+    }
+
+    /**
+     * What the queue manager knows about one destination (a transport and next hop; Postfix's
+     * in-core queue): its concurrency slots and whether it is dead.
+     *
+     * <p>Postfix's qmgr counts "pseudo-cohorts" of failed deliveries against its adaptive
+     * concurrency window and declares a destination dead when they reach
+     * {@code destination_concurrency_failed_cohort_limit}. Postern's window does not adapt, so it
+     * counts failed deliveries: a cohort is one delivery, which is what Postfix's window shrinks to
+     * under failure. While a destination has failed and not succeeded since, its deliveries go one
+     * at a time (Postfix's window of 1), so a down site costs one connection attempt per
+     * {@code minimal_backoff_time}, not one per waiting message.
+     */
+    private final class Destination {
+        final Semaphore slots = new Semaphore(Math.max(1, options.destinationConcurrency()));
+        /** Held by the one delivery that tries a suspect destination. */
+        final Semaphore probe = new Semaphore(1);
+        private int failedDeliveries;
+        private Instant deadUntil;
+        private Transport.Delivery deadReason;
+
+        synchronized void revive() {
+            deadUntil = null;
+        }
+
+        synchronized boolean suspect() {
+            return options.failedCohortLimit() > 0 && failedDeliveries > 0;
+        }
+
+        /** The reason deliveries are suspended now, or null when the destination may be tried. */
+        synchronized Transport.Delivery suspension(Instant now) {
+            return deadUntil != null && now.isBefore(deadUntil) ? deadReason : null;
+        }
+
+        /**
+         * Learns from one delivery: when every recipient failed to reach the destination it counts
+         * as a failed delivery, and enough of them make the destination dead until
+         * now + minimal_backoff_time; anything else (a success, a refusal by a server that answered)
+         * shows the destination is alive and clears the count, as qmgr_queue_unthrottle does.
+         *
+         * @return true when this delivery made the destination dead
+         */
+        synchronized boolean record(List<Transport.Delivery> results, Instant now) {
+            boolean unreachable = !results.isEmpty() && results.stream()
+                    .allMatch(d -> d.status() == Recipient.Status.DEFERRED && d.connectionFailure());
+            if (!unreachable) {
+                failedDeliveries = 0;
+                deadUntil = null;
+                deadReason = null;
+                return false;
+            }
+            failedDeliveries++;
+            if (options.failedCohortLimit() > 0 && failedDeliveries >= options.failedCohortLimit()) {
+                deadUntil = now.plus(options.minimalBackoff());
+                deadReason = results.getFirst();
+                return true;
+            }
+            return false;
+        }
     }
 
     private static final Logger QMGR = MailLog.logger("qmgr");
@@ -63,7 +135,7 @@ public final class QueueManager implements AutoCloseable {
     private final Clock clock;
     private final Notifier notifier;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final Map<Router.Route, Semaphore> destinations = new ConcurrentHashMap<>();
+    private final Map<Router.Route, Destination> destinations = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("delivery-", 0).factory());
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -100,6 +172,15 @@ public final class QueueManager implements AutoCloseable {
         } catch (RuntimeException e) {
             QMGR.error("queue scan failed: {}", e.toString());
         }
+    }
+
+    /**
+     * Gives every dead destination another chance now ({@code queue flush}, like Postfix's
+     * {@code postqueue -f}, which flushes dead destinations too). A destination that fails
+     * again is dead again after that one attempt.
+     */
+    public void reviveDestinations() {
+        destinations.values().forEach(Destination::revive);
     }
 
     /** Schedules one message for delivery unless it is already being delivered. */
@@ -199,33 +280,83 @@ public final class QueueManager implements AutoCloseable {
             }
             return;
         }
-        Semaphore slots = destinations.computeIfAbsent(route, k -> new Semaphore(Math.max(1, options.destinationConcurrency())));
+        Destination destination = destinations.computeIfAbsent(route, k -> new Destination());
+        if (suspended(envelope, destination, batch, outcomes, start)) {
+            return;
+        }
         List<Transport.Delivery> results;
+        Instant started;
+        boolean probing = false;
         try {
-            slots.acquire();
+            destination.slots.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         }
-        Instant started;
         try {
-            started = clock.instant();
-            results = transport.deliver(envelope, () -> spool.open(envelope.queueId()).content(), route.nexthop(), batch);
-        } catch (RuntimeException e) {
-            QMGR.error("{}: transport {} failed: {}", envelope.queueId(), route.transport(), e.toString());
-            started = start;
-            List<Transport.Delivery> failed = new ArrayList<>();
-            for (Recipient r : batch) {
-                failed.add(new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
-                        "unknown mail transport error", "none"));
+            if (destination.suspect()) {
+                destination.probe.acquire();
+                probing = destination.suspect();
+                if (!probing) {
+                    destination.probe.release(); // the delivery before this one succeeded
+                }
+                if (suspended(envelope, destination, batch, outcomes, start)) {
+                    return;                       // the delivery before this one failed
+                }
             }
-            results = failed;
+            started = clock.instant();
+            try {
+                results = transport.deliver(envelope, () -> spool.open(envelope.queueId()).content(), route.nexthop(),
+                        batch);
+            } catch (RuntimeException e) {
+                QMGR.error("{}: transport {} failed: {}", envelope.queueId(), route.transport(), e.toString());
+                started = start;
+                List<Transport.Delivery> failed = new ArrayList<>();
+                for (Recipient r : batch) {
+                    failed.add(new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
+                            "unknown mail transport error", "none"));
+                }
+                results = failed;
+            }
+            if (destination.record(results, clock.instant())) {
+                QMGR.info("{}: destination {} is not reachable; deliveries to it are suspended for {}s: {}",
+                        envelope.queueId(), describe(route), options.minimalBackoff().toSeconds(),
+                        results.getFirst().text());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         } finally {
-            slots.release();
+            if (probing) {
+                destination.probe.release();
+            }
+            destination.slots.release();
         }
         for (Transport.Delivery d : results) {
             outcomes.add(log(envelope, d, route.transport(), start, started));
         }
+    }
+
+    /**
+     * Defers the batch without trying when its destination is dead, as Postfix's qmgr does
+     * ({@code status=deferred (delivery temporarily suspended: REASON)}, logged by the retry
+     * service, which is Postfix's error(8)).
+     */
+    private boolean suspended(Envelope envelope, Destination destination, List<Recipient> batch,
+                              List<Notifier.Outcome> outcomes, Instant start) {
+        Transport.Delivery reason = destination.suspension(clock.instant());
+        if (reason == null) {
+            return false;
+        }
+        for (Recipient r : batch) {
+            outcomes.add(log(envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, reason.dsn(),
+                    "delivery temporarily suspended: " + reason.text(), "none"), "error", start, start));
+        }
+        return true;
+    }
+
+    private static String describe(Router.Route route) {
+        return route.nexthop().isEmpty() ? route.transport() : route.transport() + ":" + route.nexthop();
     }
 
     /** Logs one outcome as the delivery agent does and decides whether a deferral has expired. */

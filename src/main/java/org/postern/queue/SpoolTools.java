@@ -94,6 +94,9 @@ public final class SpoolTools implements QueueTools {
         String suffix = domain == null ? null : "@" + domain.toLowerCase(Locale.ROOT);
         Predicate<Recipient> wanted = r -> suffix == null || r.address().toLowerCase(Locale.ROOT).endsWith(suffix);
         List<String> done = new ArrayList<>();
+        if (manager != null) {
+            manager.reviveDestinations();
+        }
         for (SpoolEntry e : spool.list()) {
             if (!e.held() && e.envelope().recipients().stream()
                     .anyMatch(r -> r.status() == Recipient.Status.DEFERRED && wanted.test(r))) {

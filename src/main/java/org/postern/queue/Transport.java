@@ -34,12 +34,21 @@ public interface Transport {
      * @param relay  what Postfix prints in {@code relay=}, e.g. {@code virtual} or {@code host[addr]:port}
      * @param connectionUse how many messages the connection has carried including this one
      *                      (Postfix logs {@code conn_use=N} when it is above 1); 0 when not applicable
+     * @param connectionFailure a deferral because the destination could not be reached: no session
+     *                      could be had (connection refused or timed out, greeting refused, connection
+     *                      lost or timed out), as opposed to a refusal of this message or recipient.
+     *                      The queue manager marks a destination dead after such failures.
      */
     record Delivery(String recipient, Recipient.Status status, String dsn, String text, String relay,
-                    int connectionUse) {
+                    int connectionUse, boolean connectionFailure) {
 
         public Delivery(String recipient, Recipient.Status status, String dsn, String text, String relay) {
-            this(recipient, status, dsn, text, relay, 0);
+            this(recipient, status, dsn, text, relay, 0, false);
+        }
+
+        public Delivery(String recipient, Recipient.Status status, String dsn, String text, String relay,
+                        int connectionUse) {
+            this(recipient, status, dsn, text, relay, connectionUse, false);
         }
     }
 }

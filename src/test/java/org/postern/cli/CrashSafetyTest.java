@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,9 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,7 +36,6 @@ import org.postern.testing.TestDnsServer;
  */
 class CrashSafetyTest {
 
-    private static final Pattern MESSAGE_ID = Pattern.compile("(?m)^Message-ID: <([^>]+)>");
     private static final String HOST = "mx.example.test";
 
     @TempDir
@@ -49,6 +44,7 @@ class CrashSafetyTest {
     Path config;
     int port;
     Process server;
+    PosternProcess process;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -69,6 +65,7 @@ class CrashSafetyTest {
                 postern_shutdown_timeout = 2s
                 """.formatted(HOST, dir.resolve("data"), log(), dns.address()));
         Files.writeString(config.resolve("master.cf"), port + " inet n - n - - smtpd\n");
+        process = new PosternProcess(config, log(), dir.resolve("stdout"));
         try (Context context = new Context(config)) {
             AccountStore accounts = context.accounts();
             accounts.addDomain("example.test");
@@ -89,35 +86,19 @@ class CrashSafetyTest {
     }
 
     private String logText() {
-        try {
-            return Files.exists(log()) ? Files.readString(log()) : "";
-        } catch (IOException e) {
-            return "";
-        }
+        return process.logText();
     }
 
     private long count(String text) {
-        return logText().lines().filter(l -> l.contains(text)).count();
-    }
-
-    /** Starts {@code postern serve} and waits until it logs "daemon started" for the n-th time. */
-    private Process startServer(int nth) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "org.postern.cli.Main", "-c", config.toString(), "serve")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout").toFile()))
-                .start();
-        TestPostern.await(() -> count("daemon started") >= nth || !p.isAlive(), Duration.ofSeconds(60), "daemon started #" + nth);
-        assertThat(p.isAlive()).as(logText() + output()).isTrue();
-        return p;
+        return process.count(text);
     }
 
     private String output() {
-        try {
-            return Files.readString(dir.resolve("stdout"));
-        } catch (IOException e) {
-            return e.toString();
-        }
+        return process.output();
+    }
+
+    private Process startServer(int nth) throws Exception {
+        return process.start(nth);
     }
 
     /** A client that sends one message after another, several per connection, until stopped. */
@@ -202,25 +183,7 @@ class CrashSafetyTest {
 
     /** Message-ID of every message in alice's Maildir, with how often it is there. */
     private Map<String, Integer> delivered() {
-        Map<String, Integer> seen = new HashMap<>();
-        Path maildir = dir.resolve("data/mail/example.test/alice");
-        for (String sub : List.of("new", "cur")) {
-            Path d = maildir.resolve(sub);
-            if (!Files.isDirectory(d)) {
-                continue;
-            }
-            try (Stream<Path> files = Files.list(d)) {
-                for (Path f : files.toList()) {
-                    Matcher m = MESSAGE_ID.matcher(Files.readString(f));
-                    if (m.find()) {
-                        seen.merge(m.group(1), 1, Integer::sum);
-                    }
-                }
-            } catch (IOException e) {
-                // a file renamed from tmp/ while listing: counted on the next poll
-            }
-        }
-        return seen;
+        return PosternProcess.messageIds(dir.resolve("data/mail/example.test/alice"));
     }
 
     @Test

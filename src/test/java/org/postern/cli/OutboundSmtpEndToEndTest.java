@@ -2,10 +2,16 @@ package org.postern.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postern.queue.Spool;
+import org.postern.queue.SpoolEntry;
+import org.postern.queue.SpoolMessage;
 import org.postern.store.password.PasswordSchemes;
 import org.postern.testing.RawSmtpClient;
 
@@ -106,6 +112,59 @@ class OutboundSmtpEndToEndTest {
             assertThat(a.logText()).contains("dsn=4.7.0, status=deferred (SASL authentication failed; cannot "
                     + "authenticate to server 127.0.0.2[127.0.0.2]: no mechanism available)");
             assertThat(b.messages("carol@remote.test")).isEmpty();
+        }
+    }
+
+    @Test
+    void sendsInBdatChunksToAPosternThatOffersChunkingAndTheMessageArrivesOctetForOctet(@TempDir Path dir)
+            throws Exception {
+        // B holds carol's mail in its queue, so what arrived can be read there as stored.
+        try (TestPostern b = receiver(dir.resolve("b"),
+                "smtpd_recipient_restrictions = check_recipient_access inline:{ carol@remote.test=HOLD }\n");
+             TestPostern a = TestPostern.start(dir.resolve("a"), """
+                     smtp_helo_name = a.example.test
+                     smtp_tcp_port = %d
+                     """.formatted(b.smtpPort()))) {
+            a.dns().add("remote.test", "MX", "10 mx.remote.test.");
+            a.dns().add("mx.remote.test", "A", "127.0.0.2");
+            StringBuilder text = new StringBuilder("From: alice@example.test\r\nTo: carol@remote.test\r\n"
+                    + "Subject: chunked\r\n\r\n");
+            for (int line = 0; text.length() < 150_000; line++) {
+                text.append(line % 5 == 0 ? ".starts with a dot " : "line ").append(line).append("\r\n");
+            }
+            text.append(".\r\n..\r\nend\r\n");
+            byte[] original = text.toString().getBytes(StandardCharsets.US_ASCII);
+
+            try (RawSmtpClient c = RawSmtpClient.connect(a.smtpPort())) {
+                assertThat(c.reply()).startsWith("220 ");
+                assertThat(c.command("XCLIENT ADDR=192.0.2.5 NAME=[UNAVAILABLE]")).startsWith("220 ");
+                assertThat(c.command("EHLO office.example.test")).startsWith("250");
+                assertThat(c.command("MAIL FROM:<alice@example.test>")).startsWith("250");
+                assertThat(c.command("RCPT TO:<carol@remote.test>")).startsWith("250");
+                c.send(("BDAT " + original.length + " LAST\r\n").getBytes(StandardCharsets.US_ASCII));
+                c.send(original);
+                assertThat(c.reply()).startsWith("250 2.0.0 Ok: queued as ");
+            }
+
+            Spool spool = b.server().spool();
+            TestPostern.await(() -> !spool.list().isEmpty(), Duration.ofSeconds(20), "the message held in B's queue");
+            SpoolEntry held = spool.list().getFirst();
+            assertThat(held.held()).isTrue();
+            byte[] stored;
+            try (SpoolMessage m = spool.open(held.queueId())) {
+                stored = m.content().readAllBytes();
+            }
+            // B's headers, then A's content as A stored it: A's Received, then the message exactly as alice sent it.
+            String storedText = new String(stored, StandardCharsets.US_ASCII);
+            int sentByA = stored.length - storedText.indexOf("Received: from office.example.test");
+            assertThat(storedText).contains("Received: from a.example.test");
+            assertThat(Arrays.copyOfRange(stored, stored.length - original.length, stored.length)).isEqualTo(original);
+            // B counts the BDAT commands of A's session: one per started 64 KiB, and no DATA.
+            int chunks = (sentByA + 65535) / 65536;
+            a.awaitLog("to=<carol@remote.test>, relay=mx.remote.test[127.0.0.2]:" + b.smtpPort());
+            a.awaitLog("disconnect from unknown[127.0.0.1]");   // A quits its cached session after 2s
+            assertThat(a.logText()).containsPattern("disconnect from \\S+\\[127\\.0\\.0\\.1\\] ehlo=2 starttls=1 "
+                    + "mail=1 rcpt=1 bdat=" + chunks + " quit=1");
         }
     }
 

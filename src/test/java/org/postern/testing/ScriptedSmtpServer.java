@@ -24,7 +24,8 @@ import org.postern.tls.ServerTls;
  * {@link #rcptReply}, ...) and may change between deliveries; the server records every
  * command line ({@link #commands()}), every connection and every message it accepted
  * (content with dot-stuffing removed). PIPELINING works because commands are read and answered
- * one line at a time, in order.
+ * one line at a time, in order. With {@link #chunking} set it also offers CHUNKING (RFC 3030)
+ * and takes messages in BDAT chunks, octet for octet.
  */
 public final class ScriptedSmtpServer implements AutoCloseable {
 
@@ -42,6 +43,13 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     public volatile String dataReply = "354 End data with <CR><LF>.<CR><LF>";
     public volatile String endReply = "250 2.0.0 Ok: queued as SCRIPTED1";
     public volatile String authReply = "235 2.7.0 Authentication successful";
+    /** When set, CHUNKING is offered and BDAT accepted (off by default: DATA only, as before). */
+    public volatile boolean chunking;
+    /**
+     * The reply to a BDAT chunk that is not the last, given the chunk's number in the message
+     * (1, 2, ...); the LAST chunk is answered with {@link #endReply}.
+     */
+    public volatile java.util.function.IntFunction<String> bdatReply = n -> "250 2.0.0 chunk " + n + " received";
     /** When set, STARTTLS is offered and served with this certificate. */
     public volatile ServerTls tls;
 
@@ -64,6 +72,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     /** Every command line received, in order, over all connections. */
     public List<String> commands() {
         return List.copyOf(commands);
+    }
+
+    /** Accepted messages' content, octet for octet (dot-stuffing undone for DATA), in order. */
+    public List<byte[]> rawMessages() {
+        return messages.stream().map(byte[]::clone).toList();
     }
 
     /** Accepted messages' content (dot-stuffing undone), in order. */
@@ -105,6 +118,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 return;
             }
             boolean inTls = false;
+            // The BDAT chunks of the message being received (RFC 3030); null when none started.
+            ByteArrayOutputStream chunks = null;
+            int chunkCount = 0;
+            boolean chunkRefused = false;
             while (true) {
                 String line = readLine(in);
                 if (line == null) {
@@ -117,6 +134,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         List<String> lines = new ArrayList<>();
                         lines.add(hostname);
                         lines.addAll(extensions);
+                        if (chunking) {
+                            lines.add("CHUNKING");
+                        }
                         if (tls != null && !inTls) {
                             lines.add("STARTTLS");
                         }
@@ -153,7 +173,47 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                             reply(out, endReply);
                         }
                     }
-                    case "RSET", "NOOP" -> reply(out, "250 2.0.0 Ok");
+                    case "BDAT" -> {
+                        // RFC 3030 section 2: "BDAT <size> [LAST]", then exactly <size> octets.
+                        String[] words = line.trim().split("\\s+");
+                        long size = words.length >= 2 && words[1].matches("\\d{1,9}") ? Long.parseLong(words[1]) : -1;
+                        boolean last = words.length == 3 && words[2].equalsIgnoreCase("LAST");
+                        if (size < 0 || words.length > 3 || words.length == 3 && !last || !chunking) {
+                            reply(out, "501 5.5.4 Syntax: BDAT count [LAST]");
+                            return; // the octets that follow cannot be told from commands: end the session
+                        }
+                        byte[] octets = in.readNBytes((int) size);
+                        if (octets.length < size) {
+                            return;
+                        }
+                        if (chunks == null) {
+                            chunks = new ByteArrayOutputStream();
+                            chunkCount = 0;
+                            chunkRefused = false;
+                        }
+                        chunks.write(octets);
+                        chunkCount++;
+                        if (chunkRefused) {
+                            // Section 2: after a refused chunk the transaction has failed.
+                            reply(out, "503 5.5.1 Error: transaction failed, RSET");
+                        } else if (!last) {
+                            String r = bdatReply.apply(chunkCount);
+                            chunkRefused = !r.startsWith("2");
+                            reply(out, r);
+                        } else {
+                            if (endReply.startsWith("2")) {
+                                messages.add(chunks.toByteArray());
+                            }
+                            reply(out, endReply);
+                        }
+                        if (last) {
+                            chunks = null;
+                        }
+                    }
+                    case "RSET", "NOOP" -> {
+                        chunks = null;
+                        reply(out, "250 2.0.0 Ok");
+                    }
                     case "QUIT" -> {
                         reply(out, "221 2.0.0 Bye");
                         return;

@@ -23,7 +23,8 @@ import org.postern.tls.TlsFacts;
  * One SMTP session with one remote server (RFC 5321), over an {@link SmtpConnection}:
  * greeting, EHLO (HELO when EHLO is refused), STARTTLS (RFC 3207) as the TLS level asks, AUTH
  * PLAIN or LOGIN (RFC 4954) when credentials are given, then any number of mail transactions,
- * each MAIL/RCPT/DATA group pipelined when the server offers PIPELINING (RFC 2920).
+ * each MAIL/RCPT/DATA group pipelined when the server offers PIPELINING (RFC 2920); the
+ * message goes in BDAT chunks (RFC 3030) instead of DATA when the server offers CHUNKING.
  *
  * <p>Every failure becomes a {@link DeliveryResult} with Postfix's wording:
  * {@code host mx.example[192.0.2.1] said: 550 5.1.1 ... (in reply to RCPT TO command)},
@@ -61,6 +62,9 @@ final class SmtpClient {
     interface TlsLog {
         void established(String relay, boolean trusted, TlsFacts facts);
     }
+
+    /** Octets per BDAT chunk (RFC 3030 leaves the size to the client). */
+    static final int CHUNK_SIZE = 64 * 1024;
 
     private final SmtpConnection connection;
     private final SmtpClientSettings settings;
@@ -261,7 +265,11 @@ final class SmtpClient {
             if (c.offers("SIZE")) {
                 mail.append(" SIZE=").append(size); // RFC 1870 section 6
             }
-            if (envelope.body() != Envelope.BodyType.SEVEN_BIT && c.offers("8BITMIME")) {
+            // RFC 3030 section 2: with CHUNKING the message goes in BDAT chunks, as it is stored.
+            boolean chunking = c.offers("CHUNKING") && !envelope.probe();
+            if (envelope.body() == Envelope.BodyType.BINARY_MIME && chunking && c.offers("BINARYMIME")) {
+                mail.append(" BODY=BINARYMIME"); // RFC 3030 section 3: only over BDAT
+            } else if (envelope.body() != Envelope.BodyType.SEVEN_BIT && c.offers("8BITMIME")) {
                 mail.append(" BODY=8BITMIME"); // RFC 6152 section 3
             }
             if ((envelope.smtpUtf8() || !asciiAddresses) && utf8Offered) {
@@ -302,7 +310,8 @@ final class SmtpClient {
                 anyAccepted |= r != null && r.positive();
             }
             boolean probe = envelope.probe();
-            if (!probe && (pipelining || anyAccepted)) {
+            boolean sendData = !probe && !chunking;
+            if (sendData && (pipelining || anyAccepted)) {
                 c.command("DATA");
             }
             c.flush();
@@ -314,11 +323,11 @@ final class SmtpClient {
                     rcptReplies[i] = c.read();
                 }
                 stage = Stage.DATA;
-                if (!probe) {
+                if (sendData) {
                     c.timeout(settings.timeouts().dataInit());
                     dataReply = c.read();
                 }
-            } else if (anyAccepted && !probe) {
+            } else if (anyAccepted && sendData) {
                 c.timeout(settings.timeouts().dataInit());
                 dataReply = c.read();
             }
@@ -347,6 +356,9 @@ final class SmtpClient {
             if (accepted.isEmpty()) {
                 // RFC 2920 section 3.1: the server should refuse DATA now; a 354 leaves it waiting for content.
                 return new Attempt(List.of(results), elsewhere, dataReply != null && dataReply.code() == 354 ? drop() : reset());
+            }
+            if (chunking) {
+                return sendChunks(content, pipelining, recipients, accepted, results, elsewhere);
             }
             if (dataReply.code() != 354) {
                 for (int i : accepted) {
@@ -380,6 +392,101 @@ final class SmtpClient {
             fillMissing(results, elsewhere, recipients, lost(e, stage), !handedOver);
             return new Attempt(List.of(results), elsewhere, false);
         }
+    }
+
+    /**
+     * Sends the message in BDAT chunks (RFC 3030) of {@link #CHUNK_SIZE} octets, the last one
+     * marked LAST, and turns the replies into the accepted recipients' results. With PIPELINING
+     * the chunks go out without waiting for each reply (RFC 3030 section 4.2); replies that have
+     * arrived are read between chunks, and after a refused chunk no further chunk is sent
+     * (section 2). The reply to the LAST chunk is the server's answer to the whole message.
+     */
+    private Attempt sendChunks(Transport.Content content, boolean pipelining, List<Recipient> recipients,
+                               List<Integer> accepted, DeliveryResult[] results, boolean[] elsewhere) {
+        SmtpConnection c = connection;
+        Stage stage = Stage.BODY;
+        boolean handedOver = false;
+        int unanswered = 0;
+        Reply refusal = null;
+        Reply done = null;
+        try {
+            c.timeout(settings.timeouts().dataXfer());
+            try (InputStream in = content.open()) {
+                byte[] chunk = new byte[CHUNK_SIZE];
+                byte[] next = new byte[CHUNK_SIZE];
+                int length = fill(in, chunk);
+                while (refusal == null) {
+                    // Read one chunk ahead: a chunk is the last when nothing follows it.
+                    int nextLength = length < CHUNK_SIZE ? 0 : fill(in, next);
+                    boolean last = nextLength == 0;
+                    c.bdat(chunk, length, last);
+                    unanswered++;
+                    if (last) {
+                        handedOver = true;
+                        stage = Stage.END_OF_DATA;
+                        break;
+                    }
+                    while (unanswered > 0 && refusal == null && (!pipelining || c.replyWaiting())) {
+                        Reply r = c.read();
+                        unanswered--;
+                        refusal = r.positive() ? null : r;
+                    }
+                    byte[] swap = chunk;
+                    chunk = next;
+                    next = swap;
+                    length = nextLength;
+                }
+            }
+            while (unanswered > 0) {
+                c.timeout(unanswered == 1 && handedOver ? settings.timeouts().dataDone() : settings.timeouts().dataXfer());
+                Reply r = c.read();
+                unanswered--;
+                if (refusal == null && !r.positive() && unanswered > 0) {
+                    refusal = r;
+                }
+                done = r;
+            }
+        } catch (SmtpConnection.ContentFailure e) {
+            c.close(); // never send LAST after a partial message
+            fillMissing(results, elsewhere, recipients, DeliveryResult.local("", Status.DEFERRED, "4.3.0",
+                    "error reading message content: " + e.getMessage(), relay()), false);
+            return new Attempt(List.of(results), elsewhere, false);
+        } catch (IOException e) {
+            c.close();
+            fillMissing(results, elsewhere, recipients, lost(e, stage), !handedOver);
+            return new Attempt(List.of(results), elsewhere, false);
+        }
+        if (refusal != null) {
+            // A chunk before the last was refused: the message was not taken, the transaction is to be reset.
+            for (int i : accepted) {
+                results[i] = refused(refusal, "BDAT", recipients.get(i).address());
+                elsewhere[i] = !handedOver && results[i].status() == Status.DEFERRED;
+            }
+            return new Attempt(List.of(results), elsewhere, reset());
+        }
+        for (int i : accepted) {
+            results[i] = done.positive()
+                    ? new DeliveryResult(recipients.get(i).address(), Status.SENT, done.dsn(), done.text(), relay(), done.text())
+                    : refused(done, "end of DATA", recipients.get(i).address()); // the answer to the whole message
+        }
+        return new Attempt(List.of(results), elsewhere, true);
+    }
+
+    /** Reads until {@code buffer} is full or the content ends; the number of octets read. */
+    private static int fill(InputStream in, byte[] buffer) throws SmtpConnection.ContentFailure {
+        int filled = 0;
+        try {
+            while (filled < buffer.length) {
+                int n = in.read(buffer, filled, buffer.length - filled);
+                if (n < 0) {
+                    break;
+                }
+                filled += n;
+            }
+        } catch (IOException e) {
+            throw new SmtpConnection.ContentFailure(e);
+        }
+        return filled;
     }
 
     private String rcptCommand(Recipient r, boolean dsn) {
@@ -464,7 +571,8 @@ final class SmtpClient {
         String host = connection.target.hostAndAddress();
         String what = e instanceof SocketTimeoutException || connection.timedOut()
                 ? "conversation with " + host + " timed out" : "lost connection with " + host;
-        return DeliveryResult.local("", Status.DEFERRED, "4.4.2", what + " while " + stage.text, relay());
+        return DeliveryResult.local("", Status.DEFERRED, "4.4.2", what + " while " + stage.text, relay())
+                .asConnectionFailure();
     }
 
     private static void fill(DeliveryResult[] results, List<Recipient> rcpts, DeliveryResult template) {

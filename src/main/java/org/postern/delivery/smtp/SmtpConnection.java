@@ -28,8 +28,8 @@ import javax.net.ssl.SSLSocketFactory;
 /**
  * One TCP connection to a remote SMTP server: blocking socket, buffered command writes (so a
  * PIPELINING group goes out in one write, RFC 2920 section 3.1), reply reading with multi-line
- * replies (RFC 5321 section 4.2.1), dot-stuffed DATA (section 4.5.2), STARTTLS (RFC 3207) and
- * a time limit for every read and write.
+ * replies (RFC 5321 section 4.2.1), dot-stuffed DATA (section 4.5.2), BDAT chunks (RFC 3030),
+ * STARTTLS (RFC 3207) and a time limit for every read and write.
  *
  * <p>Reads are limited with the socket's read timeout; writes with a watchdog that closes the
  * socket, which wakes a writer blocked on a full send buffer.
@@ -262,6 +262,32 @@ final class SmtpConnection implements Closeable {
                 alarm[0].cancel(false);
             }
         }
+    }
+
+    /**
+     * Sends one BDAT chunk (RFC 3030 section 2): the command line, then exactly {@code length}
+     * octets of the message as they are (no dot-stuffing, no line-end changes), flushed. The
+     * write is limited by the current timeout, as each write of DATA content is.
+     */
+    void bdat(byte[] chunk, int length, boolean last) throws IOException {
+        command("BDAT " + length + (last ? " LAST" : ""));
+        ScheduledFuture<?> alarm = WATCHDOG.schedule(() -> {
+            timedOut = true;
+            closeQuietly(socket);
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            out.write(chunk, 0, length);
+            out.flush();
+        } catch (IOException e) {
+            throw timedOut ? new SocketTimeoutException("timed out") : e;
+        } finally {
+            alarm.cancel(false);
+        }
+    }
+
+    /** True when the server has sent something that was not read yet (a pipelined reply). */
+    boolean replyWaiting() throws IOException {
+        return in.available() > 0;
     }
 
     /** Reading the message content failed: not the server's fault. */

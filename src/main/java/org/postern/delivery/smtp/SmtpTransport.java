@@ -115,14 +115,16 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                 try {
                     connection = SmtpConnection.connect(target, bindAddress(target.address()), settings.timeouts().connect());
                 } catch (SmtpConnection.ConnectFailure e) {
-                    sessionFailure = DeliveryResult.local("", Status.DEFERRED, "4.4.1", e.getMessage(), "none");
+                    sessionFailure = DeliveryResult.local("", Status.DEFERRED, "4.4.1", e.getMessage(), "none")
+                            .asConnectionFailure();
                     break;
                 }
                 try {
                     SaslCredentials credentials = settings.saslEnabled() ? credentials(target.host(), hop) : null;
                     client = SmtpClient.open(connection, settings, tryLevel, tls, credentials, this::logTls);
                 } catch (SmtpClient.SessionFailure f) {
-                    sessionFailure = f.result;
+                    // A session that could not be set up is the destination's failure (Postfix: smtp_site_fail).
+                    sessionFailure = f.result.asConnectionFailure();
                     if (f.retryWithoutTls) {
                         // Opportunistic TLS must not make mail undeliverable: same server, in the clear.
                         log.info("{}: TLS handshake failed; trying {} without TLS", envelope.queueId(), target.relay());
@@ -286,7 +288,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             case DEFERRED -> Recipient.Status.DEFERRED;
             case BOUNCED -> Recipient.Status.BOUNCED;
         };
-        return new Delivery(r.recipient(), status, r.dsn(), r.text(), r.relay(), connectionUse);
+        return new Delivery(r.recipient(), status, r.dsn(), r.text(), r.relay(), connectionUse, r.connectionFailure());
     }
 
     /** Idle sessions kept right now (for tests). */
