@@ -223,39 +223,22 @@ class DifferentialVerifyTest {
             for (var c : CONFIGS.entrySet()) {
                 listeners.put(c.getKey(), DifferentialDnsTest.overrides(c.getValue().replace("@T@", tables.toString())));
             }
-            try (PostfixInstance postfix = PostfixInstance.start(dir.resolve("postfix"), common, listeners, null);
-                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                report.append("## postfix up after ").append((System.nanoTime() - started) / 1_000_000).append(" ms\n");
-                for (var c : CONFIGS.entrySet()) {
-                    posterns.put(c.getKey(), Comparison.startPostern(Files.createDirectories(dir.resolve("postern-" + c.getKey())),
-                            common + c.getValue().replace("@T@", tables.toString())));
-                }
-                report.append("## servers up after ").append((System.nanoTime() - started) / 1_000_000).append(" ms\n");
-                report.append("# phase 1: first queries\n");
-                runPhase(FIRST, postfix, posterns, comparison, pool, report);
-                long t0 = System.nanoTime();
-                // The mail log is global: every in-process Postern logs to the last one's file.
-                LogText posternLogs = () -> {
-                    StringBuilder all = new StringBuilder();
-                    for (TestPostern p : posterns.values()) {
-                        all.append(p.logText());
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                // Postfix starts while the Posterns do (each takes seconds).
+                Future<PostfixInstance> postfixStarting = pool.submit(() -> PostfixInstance.start(dir.resolve("postfix"), common, listeners, null));
+                try {
+                    for (var c : CONFIGS.entrySet()) {
+                        posterns.put(c.getKey(), Comparison.startPostern(Files.createDirectories(dir.resolve("postern-" + c.getKey())),
+                                common + c.getValue().replace("@T@", tables.toString())));
                     }
-                    return all.toString();
-                };
-                for (List<String> addresses : SLOW_ADDRESSES.values()) {
-                    for (String address : addresses) {
-                        problems.append(awaitProbe("Postfix", address, postfix::logText));
-                        problems.append(awaitProbe("Postern", address, posternLogs));
-                    }
+                } catch (Exception | AssertionError e) {
+                    postfixStarting.get().close();
+                    throw e;
                 }
-                report.append(problems);
-                report.append("# slow probes answered after ").append((System.nanoTime() - t0) / 1_000_000).append(" ms\n");
-                report.append("# phase 2: the same addresses again\n");
-                runPhase(SECOND, postfix, posterns, comparison, pool, report);
-                report.append("## postfix warnings\n");
-                postfix.logText().lines().filter(l -> l.matches(".*(warning|fatal|panic|error): .*"))
-                        .forEach(l -> report.append(l).append('\n'));
-                problems.append(probeSenders(nextHop, postfix, posternLogs.get(), report));
+                try (PostfixInstance postfix = postfixStarting.get()) {
+                    report.append("## servers up after ").append((System.nanoTime() - started) / 1_000_000).append(" ms\n");
+                    problems.append(compare(postfix, posterns, nextHop, comparison, pool, report));
+                }
             } finally {
                 for (TestPostern p : posterns.values()) {
                     p.close();
@@ -267,6 +250,38 @@ class DifferentialVerifyTest {
         if (!problems.isEmpty()) {
             fail(problems.toString());
         }
+    }
+
+    /** Phase 1, the wait for the slow probes, phase 2 and the probes' senders; returns "" or the problems. */
+    private static String compare(PostfixInstance postfix, Map<String, TestPostern> posterns, ScriptedSmtpServer nextHop,
+                                  Comparison comparison, ExecutorService pool, StringBuilder report) throws Exception {
+        StringBuilder problems = new StringBuilder();
+        report.append("# phase 1: first queries\n");
+        runPhase(FIRST, postfix, posterns, comparison, pool, report);
+        long t0 = System.nanoTime();
+        // The mail log is global: every in-process Postern logs to the last one's file.
+        LogText posternLogs = () -> {
+            StringBuilder all = new StringBuilder();
+            for (TestPostern p : posterns.values()) {
+                all.append(p.logText());
+            }
+            return all.toString();
+        };
+        for (List<String> addresses : SLOW_ADDRESSES.values()) {
+            for (String address : addresses) {
+                problems.append(awaitProbe("Postfix", address, postfix::logText));
+                problems.append(awaitProbe("Postern", address, posternLogs));
+            }
+        }
+        report.append(problems);
+        report.append("# slow probes answered after ").append((System.nanoTime() - t0) / 1_000_000).append(" ms\n");
+        report.append("# phase 2: the same addresses again\n");
+        runPhase(SECOND, postfix, posterns, comparison, pool, report);
+        report.append("## postfix warnings\n");
+        postfix.logText().lines().filter(l -> l.matches(".*(warning|fatal|panic|error): .*"))
+                .forEach(l -> report.append(l).append('\n'));
+        problems.append(probeSenders(nextHop, postfix, posternLogs.get(), report));
+        return problems.toString();
     }
 
     /** Runs the phase's scenarios, the configurations in parallel, each configuration's in order. */
