@@ -261,11 +261,13 @@ public final class Parameters {
         choice("unknown_address_tempfail_action", "$reject_tempfail_action", TEMPFAIL_ACTIONS,
                 "Action when reject_unknown_sender_domain or reject_unknown_recipient_domain meets a temporary DNS error.");
         choice("unverified_sender_tempfail_action", "$reject_tempfail_action", TEMPFAIL_ACTIONS,
-                "Action when reject_unverified_sender meets a temporary error.");
+                "Action when reject_unverified_sender meets a temporary error: a probe still running or deferred, an "
+                        + "undeliverable sender with a 4xx unverified_sender_reject_code, or no verification service.");
         choice("unverified_recipient_tempfail_action", "$reject_tempfail_action", TEMPFAIL_ACTIONS,
-                "Action when reject_unverified_recipient meets a temporary error.");
-        p("unverified_sender_reject_reason", STRING, "", "Fixed reply text for undeliverable senders (empty: the probe's reason).");
-        p("unverified_recipient_reject_reason", STRING, "", "Fixed reply text for undeliverable recipients (empty: the probe's reason).");
+                "Action when reject_unverified_recipient meets a temporary error: a probe still running or deferred, an "
+                        + "undeliverable recipient with a 4xx unverified_recipient_reject_code, or no verification service.");
+        p("unverified_sender_reject_reason", STRING, "", "Fixed reason in every reject_unverified_sender refusal, undeliverable or unverified (empty: the probe's reason).");
+        p("unverified_recipient_reject_reason", STRING, "", "Fixed reason in every reject_unverified_recipient refusal, undeliverable or unverified (empty: the probe's reason).");
         p("default_rbl_reply", TEMPLATE,
                 "$rbl_code Service unavailable; $rbl_class [$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}",
                 "Reply template for DNSBL/RHSBL rejects; $rbl_code, $rbl_class, $rbl_what, $rbl_domain, "

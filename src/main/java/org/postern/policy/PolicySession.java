@@ -1424,9 +1424,14 @@ public final class PolicySession {
 
     /**
      * reject_unverified_sender/recipient (section 2.4/2.5): asks the address verification
-     * service. Deliverable: DUNNO. Undeliverable: {@code unverified_*_reject_code} with the
-     * probe's reason (or {@code unverified_*_reject_reason}). Not known yet (probe in progress or
-     * deferred): {@code unverified_*_defer_code}. No service: the tempfail action.
+     * service. Deliverable: DUNNO. Undeliverable: {@code unverified_*_reject_code}, "undeliverable
+     * address" with the probe's reason. Not known yet (probe in progress or deferred):
+     * {@code unverified_*_defer_code}, "unverified address", a temporary error handled by
+     * {@code unverified_*_tempfail_action} (by default defer_if_permit: a later restriction may
+     * still reject). An undeliverable address with a 4xx reject code (the default 450) is such a
+     * temporary error too, with the reject code. {@code unverified_*_reject_reason} replaces the
+     * probe's reason in every refusal. No service: the tempfail action. (All as Postfix 3.7
+     * answers, see DifferentialVerifyTest.)
      */
     private int unverified(String address, String cls, String tempfailParam, String dsn) {
         if (address == null || address.isEmpty()) {
@@ -1444,15 +1449,16 @@ public final class PolicySession {
             return tempfail(tempfailParam, 450, dsn, generic(address, cls, "address verification problem"), cls);
         }
         note("reject_unverified_" + kind + ": <" + address + ">: " + r.status() + " (" + r.text() + ")");
+        String fixedReason = e.get("unverified_" + kind + "_reject_reason");
+        String reason = fixedReason.isEmpty() ? r.text() : fixedReason;
+        int rejectCode = code("unverified_" + kind + "_reject_code");
         return switch (r.status()) {
             case DELIVERABLE -> DUNNO;
-            case UNDELIVERABLE -> {
-                String reason = e.get("unverified_" + kind + "_reject_reason");
-                yield reject(code("unverified_" + kind + "_reject_code"), dsn, generic(address, cls,
-                        "undeliverable address: " + (reason.isEmpty() ? r.text() : reason)), cls);
-            }
-            case UNKNOWN -> reject(code("unverified_" + kind + "_defer_code"), dsn,
-                    generic(address, cls, "unverified address: " + r.text()), cls);
+            case UNDELIVERABLE -> rejectCode / 100 == 4
+                    ? tempfail(tempfailParam, rejectCode, dsn, generic(address, cls, "unverified address: " + reason), cls)
+                    : reject(rejectCode, dsn, generic(address, cls, "undeliverable address: " + reason), cls);
+            case UNKNOWN -> tempfail(tempfailParam, code("unverified_" + kind + "_defer_code"), dsn,
+                    generic(address, cls, "unverified address: " + reason), cls);
         };
     }
 

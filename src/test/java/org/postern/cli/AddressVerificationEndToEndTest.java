@@ -73,8 +73,9 @@ class AddressVerificationEndToEndTest {
 
     @Test
     void aRecipientTheNextHopRefusesIsRefusedWithTheReason() throws Exception {
+        // with the default 4xx reject code Postfix words it "unverified" (DifferentialVerifyTest)
         assertThat(rcpt("nobody@relay.test")).isEqualTo("450 4.1.1 <nobody@relay.test>: Recipient address rejected: "
-                + "undeliverable address: host 127.0.0.1[127.0.0.1] said: 550 5.1.1 <nobody@relay.test>: Recipient "
+                + "unverified address: host 127.0.0.1[127.0.0.1] said: 550 5.1.1 <nobody@relay.test>: Recipient "
                 + "address rejected: User unknown (in reply to RCPT TO command)");
     }
 

@@ -56,7 +56,7 @@ class UnverifiedAddressTest {
         Facts f = new Facts().client("203.0.113.8", "mx.sender.example").from("a@sender.example");
         assertThat(rcpt(RCPT, f.to("good@remote.example"))).isEqualTo("ACCEPT");
         assertThat(rcpt(RCPT, f.to("bad@remote.example"))).isEqualTo("450 4.1.1 <bad@remote.example>: Recipient "
-                + "address rejected: undeliverable address: host mx.remote.example[192.0.2.9] said: 550 5.1.1 User "
+                + "address rejected: unverified address: host mx.remote.example[192.0.2.9] said: 550 5.1.1 User "
                 + "unknown (in reply to RCPT TO command)");
         assertThat(rcpt(RCPT, f.to("slow@remote.example"))).isEqualTo("450 4.1.1 <slow@remote.example>: Recipient "
                 + "address rejected: unverified address: Address verification in progress");
@@ -72,10 +72,27 @@ class UnverifiedAddressTest {
     }
 
     @Test
+    void aTemporaryAnswerIsDeferIfPermitSoALaterRestrictionMayReject() {
+        // Postfix 3.7 (DifferentialVerifyTest): "in progress", deferred, and undeliverable with a
+        // 4xx reject code are temporary errors under unverified_recipient_tempfail_action.
+        String then = RCPT.replace("reject_unverified_recipient", "reject_unverified_recipient, reject");
+        Facts f = new Facts().client("203.0.113.8", "mx.sender.example").from("a@sender.example");
+        for (String address : new String[] {"slow@remote.example", "bad@remote.example"}) {
+            assertThat(rcpt(then, f.to(address))).isEqualTo("554 5.7.1 <" + address + ">: Recipient address rejected: Access denied");
+            assertThat(rcpt(then + "unverified_recipient_tempfail_action = defer\n", f.to(address)))
+                    .startsWith("450 4.1.1 <" + address + ">: Recipient address rejected: unverified address: ");
+        }
+        // the defer code for a probe not answered yet, and the fixed reason for every refusal
+        assertThat(rcpt(RCPT + "unverified_recipient_defer_code = 451\nunverified_recipient_reject_reason = No such user\n",
+                f.to("slow@remote.example")))
+                .isEqualTo("451 4.1.1 <slow@remote.example>: Recipient address rejected: unverified address: No such user");
+    }
+
+    @Test
     void senders() {
         Facts f = new Facts().client("203.0.113.8", "mx.sender.example").to("bob@example.test");
         assertThat(rcpt(SENDER, f.from("bad@remote.example"))).isEqualTo("450 4.1.7 <bad@remote.example>: Sender "
-                + "address rejected: undeliverable address: host mx.remote.example[192.0.2.9] said: 550 5.1.1 User "
+                + "address rejected: unverified address: host mx.remote.example[192.0.2.9] said: 550 5.1.1 User "
                 + "unknown (in reply to RCPT TO command)");
         assertThat(rcpt(SENDER, f.from(""))).isEqualTo("ACCEPT");   // the null sender is not probed
     }

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +32,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     private final ServerSocket listener;
     private final List<String> commands = new CopyOnWriteArrayList<>();
+    private final List<List<String>> sessions = new CopyOnWriteArrayList<>();
     private final List<byte[]> messages = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean running = true;
@@ -40,6 +42,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     public volatile List<String> extensions = List.of("PIPELINING", "SIZE 10240000", "8BITMIME", "DSN", "SMTPUTF8");
     public volatile String mailReply = "250 2.1.0 Ok";
     public volatile Function<String, String> rcptReply = rcpt -> "250 2.1.5 Ok";
+    /**
+     * How long the server waits before it answers a RCPT command line (a slow next hop, e.g. one
+     * that consults a slow directory); zero by default.
+     */
+    public volatile Function<String, Duration> rcptDelay = rcpt -> Duration.ZERO;
     public volatile String dataReply = "354 End data with <CR><LF>.<CR><LF>";
     public volatile String endReply = "250 2.0.0 Ok: queued as SCRIPTED1";
     public volatile String authReply = "235 2.7.0 Authentication successful";
@@ -79,6 +86,15 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return messages.stream().map(byte[]::clone).toList();
     }
 
+    /** The command lines of each connection, in the order the connections came. */
+    public List<List<String>> sessions() {
+        List<List<String>> out = new ArrayList<>();
+        for (List<String> s : sessions) {
+            out.add(List.copyOf(s));
+        }
+        return out;
+    }
+
     /** Accepted messages' content (dot-stuffing undone), in order. */
     public List<String> messages() {
         List<String> out = new ArrayList<>();
@@ -108,6 +124,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     private void serve(Socket socket) {
         Socket s = socket;
+        List<String> session = new CopyOnWriteArrayList<>();
+        sessions.add(session);
         try {
             s.setSoTimeout(30_000);
             InputStream in = s.getInputStream();
@@ -128,6 +146,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     return;
                 }
                 commands.add(line);
+                session.add(line);
                 String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
                 switch (verb) {
                     case "EHLO" -> {
@@ -162,7 +181,18 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         reply(out, authReply);
                     }
                     case "MAIL" -> reply(out, mailReply);
-                    case "RCPT" -> reply(out, rcptReply.apply(line));
+                    case "RCPT" -> {
+                        Duration delay = rcptDelay.apply(line);
+                        if (delay.isPositive()) {
+                            try {
+                                Thread.sleep(delay);   // the slow next hop being simulated, not a test wait
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                return;
+                            }
+                        }
+                        reply(out, rcptReply.apply(line));
+                    }
                     case "DATA" -> {
                         reply(out, dataReply);
                         if (dataReply.startsWith("354")) {
