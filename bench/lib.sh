@@ -100,12 +100,13 @@ bench_await_greeting() {
 
 bench_cpu() { python3 "$BENCH_HOME/bench/procstat.py" cpu "$@"; }
 
-# Starts the memory sampler of a process tree; prints its PID. Stop it with bench_sample_stop.
+# Starts the memory sampler of a process tree, writing to OUT at the end; sets BENCH_SAMPLER.
+# Stop it with bench_sample_stop.
 bench_sample_start() {
     local out=$1; shift
-    python3 "$BENCH_HOME/bench/procstat.py" sample "$out" "$@" &
-    BENCH_STARTED_PIDS+=($!)
-    echo $!
+    python3 "$BENCH_HOME/bench/procstat.py" sample "$out" "$@" </dev/null >/dev/null &
+    BENCH_SAMPLER=$!
+    BENCH_STARTED_PIDS+=("$BENCH_SAMPLER")
 }
 
 bench_sample_stop() {
