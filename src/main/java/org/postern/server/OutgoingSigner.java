@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import org.postern.dkim.DkimSigner;
 import org.postern.dkim.HeaderField;
 import org.postern.dkim.MessageReader;
@@ -141,6 +142,11 @@ public final class OutgoingSigner extends OutputStream {
         headers = null;
     }
 
+    // Compiled once: authorDomain runs for every message (String.replaceAll compiles on each call).
+    private static final Pattern LINE_BREAK = Pattern.compile("\r?\n");
+    private static final Pattern QUOTED_STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"");
+    private static final Pattern COMMENT = Pattern.compile("\\([^()]*\\)");
+
     /**
      * The domain of the one author in the one From field (RFC 5322 section 3.6.2), or null when
      * there is none, more than one, or it cannot be read: such mail is not signed. A minimal
@@ -153,9 +159,9 @@ public final class OutgoingSigner extends OutputStream {
         if (from.size() != 1) {
             return null;
         }
-        String value = from.getFirst().value().replaceAll("\r?\n", "")
-                .replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"")
-                .replaceAll("\\([^()]*\\)", " ");
+        String value = LINE_BREAK.matcher(from.getFirst().value()).replaceAll("");
+        value = QUOTED_STRING.matcher(value).replaceAll("\"\"");
+        value = COMMENT.matcher(value).replaceAll(" ");
         if (value.indexOf(',') >= 0) {
             return null;
         }
