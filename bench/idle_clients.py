@@ -2,11 +2,13 @@
 """Holds many idle SMTP sessions open and times the greeting of a new client meanwhile.
 
   idle_clients.py PORT COUNT [--hold SECONDS] [--probes N] [--greeting-timeout SECONDS]
+                             [--connect-timeout SECONDS]
 
-1. Opens COUNT connections to 127.0.0.1:PORT (at most 500 connecting at once), from the source
-   addresses 127.0.0.10 to 127.0.0.49 in turn so that no single client address holds them all,
-   and reads each greeting (waiting at most --greeting-timeout seconds for it). The sessions stay
-   open and silent.
+1. Opens COUNT connections to 127.0.0.1:PORT (at most 1000 connecting at once; a connection not
+   established within --connect-timeout, default 3 s, counts as refused: a server whose listen
+   queue is full drops the SYN), from the source addresses 127.0.0.10 to 127.0.0.49 in turn so
+   that no single client address holds them all, and reads each greeting (waiting at most
+   --greeting-timeout seconds for it). The sessions stay open and silent.
 2. While they are held, opens --probes new connections one after the other from 127.0.0.2 and
    times connect-to-220 for each (at most 5 s), then QUITs them.
 3. Holds the sessions --hold more seconds (for memory sampling), then closes them all.
@@ -20,11 +22,11 @@ import resource
 import time
 
 
-async def open_idle(port, source, greeting_timeout, sem, held):
+async def open_idle(port, source, connect_timeout, greeting_timeout, sem, held):
     async with sem:
         try:
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0)), greeting_timeout)
+                asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0)), connect_timeout)
         except (OSError, asyncio.TimeoutError):
             return "refused"
     held.append((reader, writer))
@@ -60,17 +62,18 @@ async def main():
     p.add_argument("--hold", type=float, default=5)
     p.add_argument("--probes", type=int, default=20)
     p.add_argument("--greeting-timeout", type=float, default=30)
+    p.add_argument("--connect-timeout", type=float, default=3)
     a = p.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = a.count + 1000
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(want, hard), max(want, hard)))
 
-    sem = asyncio.Semaphore(500)
+    sem = asyncio.Semaphore(1000)
     held = []
     t0 = time.monotonic()
     results = await asyncio.gather(*(
-        open_idle(a.port, f"127.0.0.{10 + i % 40}", a.greeting_timeout, sem, held) for i in range(a.count)))
+        open_idle(a.port, f"127.0.0.{10 + i % 40}", a.connect_timeout, a.greeting_timeout, sem, held) for i in range(a.count)))
     counts = {k: results.count(k) for k in ("greeted", "silent", "refused", "other")}
     print(f"{len(held)} connections open after {time.monotonic() - t0:.1f} s: {counts}", flush=True)
 
