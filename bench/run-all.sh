@@ -12,6 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 home=$(cd "$here/.." && pwd)
 export BENCH_WORK=${BENCH_WORK:-$(mktemp -d /tmp/postern-bench.XXXXXX)}
+mkdir -p "$BENCH_WORK"
 summary=$BENCH_WORK/summary.md
 
 (cd "$home" && mvn -q -B -DskipTests package)
