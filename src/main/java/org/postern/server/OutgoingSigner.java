@@ -49,7 +49,7 @@ public final class OutgoingSigner extends OutputStream {
     private final SpoolWriter writer;
     private final Keys keys;
     private final Instant now;
-    private ByteArrayOutputStream headers = new ByteArrayOutputStream();
+    private ByteArrayOutputStream headers = new ByteArrayOutputStream(8192);
     private int lineLength;       // bytes of the current header line so far
     private byte previous;
     private boolean inHeaders = true;
@@ -70,21 +70,29 @@ public final class OutgoingSigner extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         int end = off + len;
-        while (inHeaders && off < end) {
-            byte c = b[off++];
-            headers.write(c);
-            lineLength++;
-            if (c == '\n' && (lineLength == 1 || lineLength == 2 && previous == '\r')) {
-                endOfHeaders();   // the empty line (RFC 5322 section 2.1)
-            } else if (headers.size() > MessageReader.MAX_HEADER_BYTES) {
+        if (inHeaders) {
+            // Scan for the empty line that ends the header section (RFC 5322 section 2.1), then
+            // buffer the scanned bytes in one call: a byte-by-byte buffer write cost more than
+            // the scan itself.
+            int start = off;
+            boolean emptyLine = false;
+            while (off < end && !emptyLine) {
+                byte c = b[off++];
+                lineLength++;
+                emptyLine = c == '\n' && (lineLength == 1 || lineLength == 2 && previous == '\r');
+                if (c == '\n') {
+                    lineLength = 0;
+                }
+                previous = c;
+            }
+            headers.write(b, start, off - start);
+            if (headers.size() > MessageReader.MAX_HEADER_BYTES) {
                 LOG.warn("{}: header section longer than {} bytes: not signed", writer.queueId(),
                         MessageReader.MAX_HEADER_BYTES);
                 passOnUnsigned();
+            } else if (emptyLine) {
+                endOfHeaders();
             }
-            if (c == '\n') {
-                lineLength = 0;
-            }
-            previous = c;
         }
         if (off < end) {
             writer.write(b, off, end - off);
