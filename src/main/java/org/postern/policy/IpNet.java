@@ -7,6 +7,7 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * An IP network (address and prefix length) as written in {@code mynetworks}
@@ -15,6 +16,11 @@ import java.util.List;
  * as in Postfix.
  */
 record IpNet(byte[] net, int prefix) {
+
+    // Compiled once: bytes() runs for every network of every list a client address is matched
+    // against, and String.matches would compile the pattern on each call.
+    private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    private static final Pattern PREFIX_LENGTH = Pattern.compile("\\d{1,3}");
 
     /** Null if {@code text} is not an address or network. */
     static IpNet parse(String text) {
@@ -34,7 +40,7 @@ record IpNet(byte[] net, int prefix) {
         }
         int p = b.length * 8;
         if (len != null) {
-            if (!len.matches("\\d{1,3}") || Integer.parseInt(len) > p) {
+            if (!PREFIX_LENGTH.matcher(len).matches() || Integer.parseInt(len) > p) {
                 return null;
             }
             p = Integer.parseInt(len);
@@ -47,7 +53,7 @@ record IpNet(byte[] net, int prefix) {
         if (s == null || s.isEmpty()) {
             return null;
         }
-        if (s.indexOf(':') < 0 && !s.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) {
+        if (s.indexOf(':') < 0 && !DOTTED_QUAD.matcher(s).matches()) {
             return null;
         }
         if (s.startsWith("IPv6:") || s.startsWith("ipv6:")) {
