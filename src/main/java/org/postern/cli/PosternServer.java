@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -126,7 +127,7 @@ public final class PosternServer implements AutoCloseable {
             ServerContext serverContext = new ServerContext(spool, tls(config, context.dataDirectory()), authenticator,
                     new AuthThrottle(main.integer("postern_sasl_failure_limit"), main.time("postern_sasl_failure_window"), clock),
                     new ClientLimits(main.integer("postern_connection_limit"), clock), dns, aliases,
-                    settings -> engines.get(settings.name()).newSession(), signingKeys(context), clock);
+                    settings -> engines.get(settings.name()).newSession(), signingKeys(context, clock), clock);
 
             Path queueDirectory = Path.of(main.get("queue_directory"));
             LmtpTransport lmtp = new LmtpTransport(queueDirectory, main.get("lmtp_lhlo_name"),
@@ -203,18 +204,32 @@ public final class PosternServer implements AutoCloseable {
                 main.get("double_bounce_sender"), main.time("delay_warning_time"), main.time("maximal_queue_lifetime"));
     }
 
+    /** How long the active DKIM keys of a domain are used before the store is asked again. */
+    static final Duration SIGNING_KEYS_TTL = Duration.ofSeconds(10);
+
     /**
-     * The active keys of a From domain, read from the store for every signed message so that
-     * {@code postern dkim activate/retire} take effect without a restart.
+     * The active keys of a From domain, read from the store at most every
+     * {@link #SIGNING_KEYS_TTL} per domain, so that {@code postern dkim activate/retire} take
+     * effect within seconds without a restart, while a stream of messages does not cost a
+     * database query and a private-key parse each (docs/performance.md).
      */
-    private static OutgoingSigner.Keys signingKeys(Context context) throws ConfigException, StoreException {
+    private static OutgoingSigner.Keys signingKeys(Context context, Clock clock) throws ConfigException, StoreException {
         DkimKeyStore store = new DkimKeyStore(context.database());
+        record Cached(Instant read, List<DkimSigner.SigningKey> keys) {
+        }
+        Map<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
         return domain -> {
-            List<DkimSigner.SigningKey> keys = new ArrayList<>();
-            for (DkimKey k : store.active(domain)) {
-                keys.add(new DkimSigner.SigningKey(k.domain(), k.selector(), DkimKeys.readPrivateKey(k.privateKeyPem())));
+            Instant now = clock.instant();
+            Cached c = cache.get(domain);
+            if (c == null || c.read().plus(SIGNING_KEYS_TTL).isBefore(now)) {
+                List<DkimSigner.SigningKey> keys = new ArrayList<>();
+                for (DkimKey k : store.active(domain)) {
+                    keys.add(new DkimSigner.SigningKey(k.domain(), k.selector(), DkimKeys.readPrivateKey(k.privateKeyPem())));
+                }
+                c = new Cached(now, List.copyOf(keys));
+                cache.put(domain, c);
             }
-            return keys;
+            return c.keys();
         };
     }
 
