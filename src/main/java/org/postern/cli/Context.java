@@ -53,6 +53,22 @@ final class Context implements AutoCloseable {
         return configuration;
     }
 
+    /**
+     * Reads main.cf and master.cf again with the same checks as at start ({@code reload}). On a
+     * problem this throws and the configuration loaded before stays the current one.
+     */
+    Configuration reloadConfiguration() throws ConfigException {
+        Configuration fresh;
+        if (configDir == null) {
+            fresh = Configuration.defaults();
+            fresh.validate(tables()::check, RestrictionCatalog.WITH_DOCTOR);
+        } else {
+            fresh = Configuration.load(configDir, tables()::check, RestrictionCatalog.WITH_DOCTOR);
+        }
+        configuration = fresh;
+        return fresh;
+    }
+
     /** Warnings of the loaded configuration (deprecated names, Postfix-only parameters, ...). */
     List<ConfigProblem> warnings() throws ConfigException {
         return configuration().warnings();
