@@ -22,8 +22,8 @@ import sun.misc.Signal;
  * SIGHUP, and without a handler SIGHUP would stop the JVM. It is confined to this class.
  */
 @Command(name = "serve", description = {
-    "Run Postern in the foreground until SIGTERM or Ctrl-C; SIGHUP reloads the configuration",
-    "(as postern reload).",
+    "Run Postern in the foreground until SIGTERM or Ctrl-C (SIGHUP: reload).",
+    "SIGHUP re-reads the configuration as postern reload does.",
     "Start-up fails, with every configuration problem listed, if the configuration is invalid."})
 final class ServeCommand extends ContextCommand {
 
