@@ -54,19 +54,21 @@ final class Context implements AutoCloseable {
     }
 
     /**
-     * Reads main.cf and master.cf again with the same checks as at start ({@code reload}). On a
-     * problem this throws and the configuration loaded before stays the current one.
+     * Reads main.cf and master.cf again with the same checks as at start ({@code reload});
+     * the current configuration stays until {@link #adopt} is called with this one.
      */
-    Configuration reloadConfiguration() throws ConfigException {
-        Configuration fresh;
+    Configuration readConfigurationAgain() throws ConfigException {
         if (configDir == null) {
-            fresh = Configuration.defaults();
+            Configuration fresh = Configuration.defaults();
             fresh.validate(tables()::check, RestrictionCatalog.WITH_DOCTOR);
-        } else {
-            fresh = Configuration.load(configDir, tables()::check, RestrictionCatalog.WITH_DOCTOR);
+            return fresh;
         }
+        return Configuration.load(configDir, tables()::check, RestrictionCatalog.WITH_DOCTOR);
+    }
+
+    /** Makes a configuration read by {@link #readConfigurationAgain} the current one. */
+    void adopt(Configuration fresh) {
         configuration = fresh;
-        return fresh;
     }
 
     /** Warnings of the loaded configuration (deprecated names, Postfix-only parameters, ...). */

@@ -405,7 +405,7 @@ public final class PosternServer implements AutoCloseable {
         List<String> notes = new ArrayList<>();
         Configuration fresh;
         try {
-            fresh = context.reloadConfiguration();
+            fresh = context.readConfigurationAgain();
             ParameterSet main = fresh.main();
             LookupTables tables = context.tables();
             Map<String, PolicyEngine> engines = engines(fresh, tables, dns, dmarcEvaluations, verifier);
@@ -418,13 +418,16 @@ public final class PosternServer implements AutoCloseable {
                 }
             }
             ServerContext base = sessionContext;
-            ServerContext next = new ServerContext(base.spool(), tls(fresh, context.dataDirectory()), base.authenticator(),
-                    base.authThrottle(), base.limits(), base.dns(), aliases(main, tables),
-                    s -> engines.get(s.name()).newSession(), base.dkimKeys(), base.clock());
+            // A listener removed from master.cf still accepts until the restart, with its last policy.
+            ServerContext next = new ServerContext(base.spool(), tls(fresh, context.dataDirectory()),
+                    base.authenticator(), base.authThrottle(), base.limits(), base.dns(), aliases(main, tables),
+                    s -> engines.containsKey(s.name()) ? engines.get(s.name()).newSession() : base.policies().apply(s),
+                    base.dkimKeys(), base.clock());
             notes.addAll(restartNotes(config, fresh));
             smtp.reconfigure(next, settings);
             sessionContext = next;
             config = fresh;
+            context.adopt(fresh);
         } catch (ConfigException e) {
             for (ConfigProblem p : e.problems()) {
                 notes.add(p.toString());
