@@ -53,6 +53,24 @@ final class Context implements AutoCloseable {
         return configuration;
     }
 
+    /**
+     * Reads main.cf and master.cf again with the same checks as at start ({@code reload});
+     * the current configuration stays until {@link #adopt} is called with this one.
+     */
+    Configuration readConfigurationAgain() throws ConfigException {
+        if (configDir == null) {
+            Configuration fresh = Configuration.defaults();
+            fresh.validate(tables()::check, RestrictionCatalog.WITH_DOCTOR);
+            return fresh;
+        }
+        return Configuration.load(configDir, tables()::check, RestrictionCatalog.WITH_DOCTOR);
+    }
+
+    /** Makes a configuration read by {@link #readConfigurationAgain} the current one. */
+    void adopt(Configuration fresh) {
+        configuration = fresh;
+    }
+
     /** Warnings of the loaded configuration (deprecated names, Postfix-only parameters, ...). */
     List<ConfigProblem> warnings() throws ConfigException {
         return configuration().warnings();

@@ -33,6 +33,7 @@ import picocli.CommandLine.ScopeType;
             DmarcCommand.class,
             DnsCommand.class,
             QueueCommand.class,
+            ReloadCommand.class,
             CommandLine.HelpCommand.class,
         },
         footer = {"", "See docs/cli.md for every command, docs/parameters.md for every main.cf parameter."})

@@ -2,6 +2,7 @@ package org.postern.cli;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -9,10 +10,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.postern.config.ConfigException;
+import org.postern.config.ConfigProblem;
 import org.postern.config.Configuration;
 import org.postern.config.Listener;
 import org.postern.config.ParameterSet;
@@ -30,6 +33,8 @@ import org.postern.dkim.DkimSigner;
 import org.postern.dns.DnsResolver;
 import org.postern.log.MailLog;
 import org.postern.lookup.AddressSearch;
+import org.postern.metrics.AdminServer;
+import org.postern.metrics.Metrics;
 import org.postern.lookup.LookupTable;
 import org.postern.lookup.LookupTables;
 import org.postern.lookup.TableConfigException;
@@ -39,14 +44,17 @@ import org.postern.queue.AddressVerifier;
 import org.postern.queue.ControlServer;
 import org.postern.queue.Notifier;
 import org.postern.queue.QueueManager;
+import org.postern.queue.Recipient;
 import org.postern.queue.RecipientRouter;
 import org.postern.queue.Router;
 import org.postern.queue.Spool;
+import org.postern.queue.SpoolEntry;
 import org.postern.queue.SpoolTools;
 import org.postern.queue.Transport;
 import org.postern.server.AliasExpander;
 import org.postern.server.AuthThrottle;
 import org.postern.server.ClientLimits;
+import org.postern.server.ListenerSettings;
 import org.postern.server.OutgoingSigner;
 import org.postern.server.ServerContext;
 import org.postern.server.SmtpServer;
@@ -75,17 +83,29 @@ public final class PosternServer implements AutoCloseable {
     private final LmtpTransport lmtp;
     private final List<SmtpTransport> smtpTransports;
     private final SmtpServer smtp;
-    private final ControlServer control;
     private final Duration shutdownTimeout;
     private final DmarcEvaluationWriter dmarcEvaluations;
+    private final Context context;
+    private final DnsResolver dns;
+    private final AddressVerifier verifier;
+    /** What {@link #reload} replaces; guarded by {@code this}. */
+    private Configuration config;
+    private ServerContext sessionContext;
+    private ControlServer control;
+    private AdminServer admin;
 
-    private PosternServer(Spool spool, QueueManager queueManager, ControlServer control, LmtpTransport lmtp,
+    private PosternServer(Context context, Configuration config, DnsResolver dns, AddressVerifier verifier,
+                          ServerContext sessionContext, Spool spool, QueueManager queueManager, LmtpTransport lmtp,
                           List<SmtpTransport> smtpTransports, SmtpServer smtp, Duration shutdownTimeout,
                           DmarcEvaluationWriter dmarcEvaluations) {
+        this.context = context;
+        this.config = config;
+        this.dns = dns;
+        this.verifier = verifier;
+        this.sessionContext = sessionContext;
         this.dmarcEvaluations = dmarcEvaluations;
         this.spool = spool;
         this.queueManager = queueManager;
-        this.control = control;
         this.lmtp = lmtp;
         this.smtpTransports = List.copyOf(smtpTransports);
         this.smtp = smtp;
@@ -113,21 +133,8 @@ public final class PosternServer implements AutoCloseable {
             spool = Spool.open(Path.of(main.get("queue_directory")));
 
             dmarcEvaluations = new DmarcEvaluationWriter(new DmarcEvaluationStore(context.database()));
-            Map<String, PolicyEngine> engines = new HashMap<>();
-            for (Listener l : config.listeners()) {
-                PolicyEngine engine = new PolicyEngine(l.parameters(), tables, dns);
-                engine.recordDmarcWith(dmarcEvaluations);
-                engines.put(l.name(), engine);
-            }
             AddressSearch search = new AddressSearch(main.get("recipient_delimiter"),
                     main.list("parent_domain_matches_subdomains").contains("smtpd_access_maps"));
-            AliasExpander aliases = new AliasExpander(tables.openList(main.get("virtual_alias_maps")), search,
-                    main.integer("virtual_alias_recursion_limit"), main.integer("virtual_alias_expansion_limit"),
-                    main.integer("virtual_alias_address_length_limit"));
-            ServerContext serverContext = new ServerContext(spool, tls(config, context.dataDirectory()), authenticator,
-                    new AuthThrottle(main.integer("postern_sasl_failure_limit"), main.time("postern_sasl_failure_window"), clock),
-                    new ClientLimits(main.integer("postern_connection_limit"), clock), dns, aliases,
-                    settings -> engines.get(settings.name()).newSession(), signingKeys(context, clock), clock);
 
             Path queueDirectory = Path.of(main.get("queue_directory"));
             LmtpTransport lmtp = new LmtpTransport(queueDirectory, main.get("lmtp_lhlo_name"),
@@ -150,7 +157,11 @@ public final class PosternServer implements AutoCloseable {
             transports.put("discard", new DiscardTransport());
             Router router = router(main, tables);
             AddressVerifier verifier = new AddressVerifier(router, transports, verifyOptions(main), clock);
-            engines.values().forEach(engine -> engine.verifyAddressesWith(verifier));
+            Map<String, PolicyEngine> engines = engines(config, tables, dns, dmarcEvaluations, verifier);
+            ServerContext serverContext = new ServerContext(spool, tls(config, context.dataDirectory()), authenticator,
+                    new AuthThrottle(main.integer("postern_sasl_failure_limit"), main.time("postern_sasl_failure_window"), clock),
+                    new ClientLimits(main.integer("postern_connection_limit"), clock), dns, aliases(main, tables),
+                    settings -> engines.get(settings.name()).newSession(), signingKeys(context, clock), clock);
             QueueManager queueManager = new QueueManager(spool, router,
                     transports, new QueueManager.Options(main.time("queue_run_delay"), main.time("minimal_backoff_time"),
                     main.time("maximal_backoff_time"), main.time("maximal_queue_lifetime"),
@@ -159,26 +170,27 @@ public final class PosternServer implements AutoCloseable {
                     main.integer("default_destination_concurrency_failed_cohort_limit")), clock,
                     new Notifier(spool, notifierSettings(main), clock));
             queueManager.start();
-            ControlServer control = null;
-            try {
-                control = ControlServer.start(queueDirectory, new SpoolTools(spool, queueManager, clock));
-            } catch (IOException e) {
-                // Mail still flows; only the queue commands cannot reach this server.
-                LOG.error("{}; postern queue commands will not work while this server runs", e.getMessage());
-            }
             SmtpServer smtp;
             try {
                 smtp = SmtpServer.start(serverContext, config.listeners(), main.list("inet_interfaces"),
                         main.list("inet_protocols"), tables);
             } catch (SmtpServer.StartException e) {
-                if (control != null) {
-                    control.close();
-                }
                 queueManager.close();
                 throw e;
             }
-            return new PosternServer(spool, queueManager, control, lmtp, smtpTransports, smtp,
-                    main.time("postern_shutdown_timeout"), dmarcEvaluations);
+            PosternServer server = new PosternServer(context, config, dns, verifier, serverContext, spool, queueManager,
+                    lmtp, smtpTransports, smtp, main.time("postern_shutdown_timeout"), dmarcEvaluations);
+            try {
+                server.control = ControlServer.start(queueDirectory, new SpoolTools(spool, queueManager, clock),
+                        server::reloadForControl);
+            } catch (IOException e) {
+                // Mail still flows; only the queue commands and reload cannot reach this server.
+                LOG.error("{}; postern queue and postern reload will not work while this server runs", e.getMessage());
+            }
+            server.admin = startAdmin(main, server);
+            Metrics.SMTPD_SESSIONS.source(() -> Map.of(List.of(), smtp.sessionCount()));
+            Metrics.QUEUE_MESSAGES.source(server::queueSizes);
+            return server;
         } catch (SmtpServer.StartException | TlsException | TableConfigException | IOException
                  | IllegalArgumentException | org.postern.policy.PolicyConfigException e) {
             smtpTransports.forEach(SmtpTransport::close);
@@ -194,6 +206,27 @@ public final class PosternServer implements AutoCloseable {
             }
             throw new StartException(e.getMessage(), e);
         }
+    }
+
+    /** One restriction engine per listener (by service name), wired to DMARC records and verify(8). */
+    private static Map<String, PolicyEngine> engines(Configuration config, LookupTables tables, DnsResolver dns,
+                                                     DmarcEvaluationWriter dmarcEvaluations, AddressVerifier verifier) {
+        Map<String, PolicyEngine> engines = new HashMap<>();
+        for (Listener l : config.listeners()) {
+            PolicyEngine engine = new PolicyEngine(l.parameters(), tables, dns);
+            engine.recordDmarcWith(dmarcEvaluations);
+            engine.verifyAddressesWith(verifier);
+            engines.put(l.name(), engine);
+        }
+        return engines;
+    }
+
+    private static AliasExpander aliases(ParameterSet main, LookupTables tables) throws TableConfigException {
+        AddressSearch search = new AddressSearch(main.get("recipient_delimiter"),
+                main.list("parent_domain_matches_subdomains").contains("smtpd_access_maps"));
+        return new AliasExpander(tables.openList(main.get("virtual_alias_maps")), search,
+                main.integer("virtual_alias_recursion_limit"), main.integer("virtual_alias_expansion_limit"),
+                main.integer("virtual_alias_address_length_limit"));
     }
 
     /** The bounce(8) parameters. */
@@ -363,6 +396,213 @@ public final class PosternServer implements AutoCloseable {
         return d.isZero() || d.isNegative() ? fallback : d;
     }
 
+    /**
+     * Parameters that only a restart applies: what the listener sockets, the spool, the
+     * database, DNS, logging, the admin port, the queue manager and the delivery agents were
+     * built from at start. Everything else (restrictions, listener settings, TLS certificates,
+     * virtual_alias_maps, tables named in them) applies to sessions accepted after a reload.
+     */
+    private static final List<String> RESTART_ONLY = List.of("data_directory", "queue_directory", "database_url",
+            "database_timeout", "inet_interfaces", "inet_protocols", "dns_servers", "dns_timeout", "maillog_file",
+            "postern_admin_listen", "postern_connection_limit", "postern_sasl_failure_", "postern_shutdown_timeout",
+            "smtp_", "lmtp_", "relayhost", "relay_transport", "default_transport", "virtual_transport",
+            "transport_maps", "sender_dependent_relayhost_maps", "virtual_mailbox_base", "virtual_mailbox_maps",
+            "virtual_mailbox_limit", "queue_run_delay", "minimal_backoff_time", "maximal_backoff_time",
+            "maximal_queue_lifetime", "bounce_", "default_destination_", "address_verify_", "notify_classes",
+            "delay_warning_time", "delay_notice_recipient", "2bounce_notice_recipient", "double_bounce_sender");
+
+    /**
+     * Re-reads main.cf, master.cf and the tables they name ({@code postern reload}, SIGHUP).
+     * New sessions get the new restrictions, listener settings, TLS certificate and alias
+     * tables; sessions in progress keep theirs and are not interrupted. A configuration with
+     * an error is refused, the error logged with file and line, and the running one stays.
+     */
+    public synchronized ControlServer.Reload reload() {
+        List<String> notes = new ArrayList<>();
+        Configuration fresh;
+        try {
+            fresh = context.readConfigurationAgain();
+            ParameterSet main = fresh.main();
+            LookupTables tables = context.tables();
+            Map<String, PolicyEngine> engines = engines(fresh, tables, dns, dmarcEvaluations, verifier);
+            Map<String, ListenerSettings> settings = new HashMap<>();
+            for (Listener l : fresh.listeners()) {
+                try {
+                    settings.put(l.name(), ListenerSettings.of(l, tables));
+                } catch (TableConfigException | IllegalArgumentException e) {
+                    throw new IllegalArgumentException("service " + l.name() + " (" + l.origin() + "): " + e.getMessage(), e);
+                }
+            }
+            ServerContext base = sessionContext;
+            // A listener removed from master.cf still accepts until the restart, with its last policy.
+            ServerContext next = new ServerContext(base.spool(), tls(fresh, context.dataDirectory()),
+                    base.authenticator(), base.authThrottle(), base.limits(), base.dns(), aliases(main, tables),
+                    s -> engines.containsKey(s.name()) ? engines.get(s.name()).newSession() : base.policies().apply(s),
+                    base.dkimKeys(), base.clock());
+            notes.addAll(restartNotes(config, fresh));
+            smtp.reconfigure(next, settings);
+            sessionContext = next;
+            config = fresh;
+            context.adopt(fresh);
+        } catch (ConfigException e) {
+            for (ConfigProblem p : e.problems()) {
+                notes.add(p.toString());
+            }
+            return refused(notes);
+        } catch (TlsException | TableConfigException | IllegalArgumentException
+                 | org.postern.policy.PolicyConfigException e) {
+            notes.add(e.getMessage());
+            return refused(notes);
+        }
+        for (ConfigProblem warning : fresh.warnings()) {
+            LOG.warn("{}", warning);
+        }
+        for (String note : notes) {
+            LOG.warn("reload: {}", note);
+        }
+        LOG.info("reload -- configuration {} in use for new sessions", describe(fresh));
+        Metrics.CONFIG_RELOADS.inc("ok");
+        return new ControlServer.Reload(true, notes);
+    }
+
+    private ControlServer.Reload refused(List<String> problems) {
+        for (String p : problems) {
+            LOG.error("reload refused: {}", p);
+        }
+        LOG.error("reload refused: the running configuration {} stays in use", describe(config));
+        Metrics.CONFIG_RELOADS.inc("failed");
+        return new ControlServer.Reload(false, problems);
+    }
+
+    private ControlServer.Reload reloadForControl() {
+        return reload();
+    }
+
+    static String describe(Configuration c) {
+        return c.configDir() == null ? "(built-in defaults)" : c.configDir().toAbsolutePath().toString();
+    }
+
+    /** What changed between two configurations that a reload does not apply. */
+    static List<String> restartNotes(Configuration before, Configuration after) {
+        List<String> notes = new ArrayList<>();
+        List<String> was = before.listeners().stream().map(PosternServer::describe).toList();
+        List<String> now = after.listeners().stream().map(PosternServer::describe).toList();
+        if (!was.equals(now)) {
+            notes.add("master.cf listeners changed (" + String.join(", ", was) + " -> " + String.join(", ", now)
+                    + "): new or changed addresses and ports take effect at the next restart; a listener "
+                    + "that is no longer configured keeps its last settings until then");
+        }
+        for (org.postern.config.Parameter p : org.postern.config.Parameters.all()) {
+            String name = p.name();
+            if (RESTART_ONLY.stream().anyMatch(r -> r.endsWith("_") ? name.startsWith(r) : name.equals(r))
+                    && !before.main().get(name).equals(after.main().get(name))) {
+                notes.add(name + " changed: takes effect at the next restart (" + after.main().origin(name) + ")");
+            }
+        }
+        return notes;
+    }
+
+    private static String describe(Listener l) {
+        return l.name() + "@" + (l.host() == null ? "" : l.host() + ":") + l.port();
+    }
+
+    /** Starts the admin HTTP port, or logs why not: mail flows without it. */
+    private static AdminServer startAdmin(ParameterSet main, PosternServer server) {
+        String value = main.get("postern_admin_listen").trim();
+        if (value.isEmpty()) {
+            return null;
+        }
+        InetSocketAddress address;
+        try {
+            address = adminAddress(value);
+        } catch (IllegalArgumentException e) {
+            LOG.error("{}: postern_admin_listen = {}: {}; no admin port (metrics, health) while this server runs",
+                    main.origin("postern_admin_listen"), value, e.getMessage());
+            return null;
+        }
+        Map<String, AdminServer.Check> checks = new LinkedHashMap<>();
+        checks.put("listeners", () -> server.smtp.listening() ? null : "SMTP listeners are not accepting");
+        checks.put("spool", server::spoolProblem);
+        checks.put("database", server::databaseProblem);
+        try {
+            AdminServer admin = AdminServer.start(address, checks);
+            LOG.info("admin port (metrics, health) on {}", admin.address());
+            return admin;
+        } catch (IOException e) {
+            LOG.error("cannot listen on {} for the admin port (postern_admin_listen, {}): {}; metrics and health "
+                    + "are off while this server runs", value, main.origin("postern_admin_listen"), e.getMessage());
+            return null;
+        }
+    }
+
+    /** {@code host:port} or {@code [ipv6]:port}; an IP address, never a name (no DNS at start). */
+    static InetSocketAddress adminAddress(String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("write address:port, e.g. 127.0.0.1:9025 or [::1]:9025");
+        }
+        String host = value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("the port is not a number; write address:port, e.g. 127.0.0.1:9025");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is out of range 0-65535");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.ofLiteral(host), port);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(host + " is not an IP address; write e.g. 127.0.0.1:9025");
+        }
+    }
+
+    /** Readiness of the spool: its directory is there and writable. */
+    private String spoolProblem() {
+        Path dir = Path.of(config.main().get("queue_directory"));
+        return java.nio.file.Files.isDirectory(dir) && java.nio.file.Files.isWritable(dir) ? null
+                : "queue directory " + dir + " is missing or not writable";
+    }
+
+    /** Readiness of the database: a connection answers within two seconds. */
+    private String databaseProblem() {
+        try (java.sql.Connection c = context.database().dataSource().getConnection()) {
+            return c.isValid(2) ? null : "the database does not answer";
+        } catch (java.sql.SQLException | ConfigException | StoreException e) {
+            return "the database does not answer: " + e.getMessage();
+        }
+    }
+
+    /** The queue by state, as {@code postern queue list} would show it. */
+    private Map<List<String>, Integer> queueSizes() {
+        int hold = 0;
+        int active = 0;
+        int deferred = 0;
+        int incoming = 0;
+        for (SpoolEntry e : spool.list()) {
+            if (e.held()) {
+                hold++;
+            } else if (queueManager.isActive(e.queueId())) {
+                active++;
+            } else if (e.envelope().recipients().stream().anyMatch(r -> r.status() == Recipient.Status.DEFERRED)) {
+                deferred++;
+            } else {
+                incoming++;
+            }
+        }
+        return Map.of(List.of("incoming"), incoming, List.of("active"), active, List.of("deferred"), deferred,
+                List.of("hold"), hold);
+    }
+
+    /** The admin port's address, or null when it is off. */
+    public InetSocketAddress adminAddress() {
+        return admin == null ? null : admin.address();
+    }
+
     public SmtpServer smtp() {
         return smtp;
     }
@@ -377,6 +617,11 @@ public final class PosternServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (admin != null) {
+            admin.close();
+        }
+        Metrics.SMTPD_SESSIONS.source(null);
+        Metrics.QUEUE_MESSAGES.source(null);
         if (control != null) {
             control.close();
         }

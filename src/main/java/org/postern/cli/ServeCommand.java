@@ -15,10 +15,15 @@ import sun.misc.Signal;
 /**
  * {@code postern serve}: validates the configuration (the same checks as {@code config check}),
  * opens the database (creating or migrating its tables), starts the services and runs until
- * SIGTERM or SIGINT (Ctrl-C), then stops them gracefully and exits 0.
+ * SIGTERM or SIGINT (Ctrl-C), then stops them gracefully and exits 0. SIGHUP re-reads the
+ * configuration ({@link PosternServer#reload}).
+ *
+ * <p>Signals go through {@code sun.misc.Signal}: the JDK has no supported API for handling
+ * SIGHUP, and without a handler SIGHUP would stop the JVM. It is confined to this class.
  */
 @Command(name = "serve", description = {
-    "Run Postern in the foreground until SIGTERM or Ctrl-C.",
+    "Run Postern in the foreground until SIGTERM or Ctrl-C (SIGHUP: reload).",
+    "SIGHUP re-reads the configuration as postern reload does.",
     "Start-up fails, with every configuration problem listed, if the configuration is invalid."})
 final class ServeCommand extends ContextCommand {
 
@@ -47,6 +52,22 @@ final class ServeCommand extends ContextCommand {
             });
         }
 
+        // SIGHUP: reload (postfix reload). Handled from the start so that an early HUP does not stop the JVM.
+        AtomicReference<PosternServer> running = new AtomicReference<>();
+        try {
+            Signal.handle(new Signal("HUP"), signal -> {
+                PosternServer s = running.get();
+                if (s == null) {
+                    log.warn("SIGHUP during start-up ignored: the configuration is being read now");
+                } else {
+                    s.reload();
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            // Started with SIGHUP ignored (nohup): the JVM keeps it ignored.
+            log.warn("SIGHUP is ignored in this process ({}); use postern reload", e.getMessage());
+        }
+
         context.accounts(); // opens the database and applies migrations: fail now, not at the first mail
         PosternServer server;
         try {
@@ -55,6 +76,7 @@ final class ServeCommand extends ContextCommand {
             log.error("fatal: {}", e.getMessage());
             throw new CliException(e.getMessage());
         }
+        running.set(server);
         log.info("daemon started -- version {}, configuration {}", Main.Version.get(),
                 config.configDir() == null ? "(built-in defaults)" : config.configDir().toAbsolutePath());
 

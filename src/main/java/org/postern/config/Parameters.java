@@ -135,6 +135,10 @@ public final class Parameters {
                         + "-o postern_dkim_signing=no on a listener to turn it off there.");
         time("postern_shutdown_timeout", "30s", 's',
                 "How long a stop waits for open SMTP sessions to finish before closing them.");
+        p("postern_admin_listen", HOSTPORT_LIST, "127.0.0.1:9025",
+                "Address and port of the admin HTTP port: /metrics (Prometheus text format), /health (readiness) "
+                        + "and /health/live (liveness); see docs/operations.md. It has no authentication: keep it on "
+                        + "loopback or a private monitoring network. Empty: no admin port.");
 
         // --- Size and count limits ---
         p("message_size_limit", SIZE, "10240000", "Maximal size of a message in bytes, envelope included.");

@@ -1,5 +1,6 @@
 package org.postern.dns;
 
+import org.postern.metrics.Metrics;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetAddress;
@@ -196,6 +197,13 @@ public final class DnsResolver {
     }
 
     private <T> DnsResult<T> query(Name qname, int type, Function<Record, T> convert) {
+        long start = System.nanoTime();
+        DnsResult<T> result = lookup(qname, type, convert);
+        Metrics.DNS_QUERIES.observeSince(start, Type.string(type), result.status().name().toLowerCase(java.util.Locale.ROOT));
+        return result;
+    }
+
+    private <T> DnsResult<T> lookup(Name qname, int type, Function<Record, T> convert) {
         Name current = qname;
         for (int hop = 0; hop <= MAX_CNAME_CHAIN; hop++) {
             Message response;

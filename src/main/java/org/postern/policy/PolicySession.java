@@ -1,5 +1,6 @@
 package org.postern.policy;
 
+import org.postern.metrics.Metrics;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -377,6 +378,9 @@ public final class PolicySession {
 
     /** Reports a restriction the engine runs implicitly, outside any list. */
     private int traced(String restriction, String why, int status) {
+        if (status == REJECT) {
+            Metrics.SMTPD_REJECTS.inc(stage, restriction);
+        }
         if (trace != null) {
             trace.restriction(restriction, "implicit: " + why, outcome(status), status == REJECT ? rejected : null);
         }
@@ -508,6 +512,9 @@ public final class PolicySession {
                     tracedArg = arg;
                     evaluating(tracedName, tracedArg);
                     status = restriction(tracedName, arg, name, cls, implicit);
+                }
+                if (status == REJECT && !e.lists.containsKey(item)) {   // a class counts as the restriction inside it
+                    Metrics.SMTPD_REJECTS.inc(stage, tracedName);
                 }
                 if (trace != null) {
                     evaluating(null, null);

@@ -95,6 +95,33 @@ public final class ControlClient implements QueueTools {
         return result("flush" + (domain == null ? "" : " " + domain));
     }
 
+    /**
+     * Asks the server to re-read its configuration. The notes come back whether or not it was
+     * accepted; a refusal is {@code accepted = false}, not an exception.
+     */
+    public ControlServer.Reload reload() throws IOException {
+        List<String> notes = new ArrayList<>();
+        try {
+            request("reload", (line, in) -> {
+                if (!line.startsWith("note ")) {
+                    throw new IOException("queue control: unexpected reply line: " + line);
+                }
+                notes.add(line.substring(5));
+            });
+        } catch (RefusedException e) {
+            notes.add(e.getMessage());
+            return new ControlServer.Reload(false, notes);
+        }
+        return new ControlServer.Reload(true, notes);
+    }
+
+    /** The server's {@code error} answer. */
+    private static final class RefusedException extends IOException {
+        RefusedException(String message) {
+            super(message);
+        }
+    }
+
     private Result change(String command, Selection which) throws IOException {
         String args = switch (which.kind()) {
             case ALL -> "ALL";
@@ -141,7 +168,7 @@ public final class ControlClient implements QueueTools {
                     return;
                 }
                 if (line.startsWith("error ")) {
-                    throw new IOException("the server answered: " + line.substring(6));
+                    throw new RefusedException("the server answered: " + line.substring(6));
                 }
                 handler.item(line, in);
             }

@@ -16,11 +16,12 @@ import java.util.Base64;
  * <pre>
  * request  = command *(SP argument) LF
  *   command: list | show ID | delete (ALL | DEFERRED | ID...) | hold (ALL | ID...)
- *            | release (ALL | ID...) | requeue (ALL | ID...) | flush [DOMAIN]
+ *            | release (ALL | ID...) | requeue (ALL | ID...) | flush [DOMAIN] | reload
  * response = *item end
  *   item   = "entry" SP held SP active SP base64(envelope) LF   ; held, active: 0 or 1
  *          | "content" SP length LF octets                       ; after an entry (show)
  *          | "done" SP queue-id LF | "missing" SP queue-id LF     ; what a change did
+ *          | "note" SP text LF                                 ; reload: a problem or a restart notice
  *   end    = "ok" LF | "error" SP text LF
  * </pre>
  * The envelope is the spool's own binary envelope form ({@code EnvelopeCodec}), so the client

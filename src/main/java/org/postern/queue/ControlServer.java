@@ -33,12 +33,33 @@ public final class ControlServer implements Closeable {
     private final Path socket;
     private final ServerSocketChannel channel;
     private final QueueTools tools;
+    private final Reloader reloader;
     private final Thread acceptor;
 
-    private ControlServer(Path socket, ServerSocketChannel channel, QueueTools tools) {
+    /**
+     * Re-reads the running server's configuration ({@code postern reload}).
+     */
+    @FunctionalInterface
+    public interface Reloader {
+        /**
+         * @return whether the new configuration is in use, and lines for the operator: the
+         *         problems when refused, what takes a restart when accepted
+         */
+        Reload reload();
+    }
+
+    /** The outcome of one reload. */
+    public record Reload(boolean accepted, List<String> notes) {
+        public Reload {
+            notes = List.copyOf(notes);
+        }
+    }
+
+    private ControlServer(Path socket, ServerSocketChannel channel, QueueTools tools, Reloader reloader) {
         this.socket = socket;
         this.channel = channel;
         this.tools = tools;
+        this.reloader = reloader;
         this.acceptor = Thread.ofPlatform().name("queue-control").daemon().start(this::acceptLoop);
     }
 
@@ -47,6 +68,11 @@ public final class ControlServer implements Closeable {
      * caller holds the spool's lock, so no other server can be using it.
      */
     public static ControlServer start(Path queueDirectory, QueueTools tools) throws IOException {
+        return start(queueDirectory, tools, null);
+    }
+
+    /** As {@link #start(Path, QueueTools)}, also answering {@code reload} (null: refused). */
+    public static ControlServer start(Path queueDirectory, QueueTools tools, Reloader reloader) throws IOException {
         Path socket = ControlProtocol.socketPath(queueDirectory);
         Path dir = socket.getParent();
         if (!Files.isDirectory(dir)) {
@@ -65,7 +91,7 @@ public final class ControlServer implements Closeable {
             channel.close();
             throw new IOException(socket + ": cannot listen for queue commands: " + e.getMessage(), e);
         }
-        return new ControlServer(socket, channel, tools);
+        return new ControlServer(socket, channel, tools, reloader);
     }
 
     private void acceptLoop() {
@@ -134,6 +160,18 @@ public final class ControlServer implements Closeable {
                     throw new IllegalArgumentException("flush takes at most one domain");
                 }
                 result(out, tools.flush(args.isEmpty() ? null : args.get(0)));
+            }
+            case "reload" -> {
+                if (reloader == null) {
+                    throw new IllegalArgumentException("this server does not reload its configuration");
+                }
+                Reload r = reloader.reload();
+                for (String note : r.notes()) {
+                    ControlProtocol.writeLine(out, "note " + note);
+                }
+                if (!r.accepted()) {
+                    throw new IllegalArgumentException("reload refused: the running configuration stays in use");
+                }
             }
             default -> throw new IllegalArgumentException("unknown command: " + words[0]);
         }

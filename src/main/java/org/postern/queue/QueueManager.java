@@ -1,5 +1,6 @@
 package org.postern.queue;
 
+import org.postern.metrics.Metrics;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -370,6 +371,7 @@ public final class QueueManager implements AutoCloseable {
             case BOUNCED -> "bounced";
             default -> expired ? "expired, returned to sender" : "deferred";
         };
+        Metrics.DELIVERIES.inc(service, expired ? "expired" : status);
         // Logged first, as Postfix's delivery agent logs before qmgr's "removed".
         String orig = envelope.recipients().stream().filter(r -> r.address().equals(d.recipient()))
                 .map(Recipient::orcpt).filter(o -> o != null && o.regionMatches(true, 0, "rfc822;", 0, 7))

@@ -1,5 +1,6 @@
 package org.postern.server;
 
+import org.postern.metrics.Metrics;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.postern.config.Listener;
@@ -41,7 +43,10 @@ public final class SmtpServer implements AutoCloseable {
     private record Bound(ServerSocket socket, ListenerSettings settings) {
     }
 
-    private final ServerContext context;
+    /** Replaced by {@link #reconfigure}; a session keeps the context it started with. */
+    private volatile ServerContext context;
+    /** Listener settings by service name after a reload; a listener not in it keeps its start-up settings. */
+    private volatile Map<String, ListenerSettings> reloaded = Map.of();
     private final List<Bound> bound = new ArrayList<>();
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
     private final List<Thread> acceptors = new ArrayList<>();
@@ -88,6 +93,21 @@ public final class SmtpServer implements AutoCloseable {
     /** The addresses and ports actually bound, in listener order (tests use port 0). */
     public List<InetSocketAddress> addresses() {
         return bound.stream().map(b -> (InetSocketAddress) b.socket().getLocalSocketAddress()).toList();
+    }
+
+    /**
+     * Sessions accepted from now on use this context and these listener settings (by service
+     * name); sessions in progress keep theirs. The sockets stay as bound: a changed port or
+     * address takes a restart.
+     */
+    public void reconfigure(ServerContext newContext, Map<String, ListenerSettings> settings) {
+        this.reloaded = Map.copyOf(settings);
+        this.context = newContext;
+    }
+
+    /** True while every listener socket is open and accepting (the readiness check). */
+    public boolean listening() {
+        return !stopping && !bound.isEmpty() && bound.stream().allMatch(b -> b.socket().isBound() && !b.socket().isClosed());
     }
 
     /** Number of open SMTP sessions. */
@@ -186,8 +206,10 @@ public final class SmtpServer implements AutoCloseable {
                 LOG.warn("accept on {}: {}", describe(b.socket()), e.getMessage());
                 continue;
             }
-            SmtpSession session = new SmtpSession(context, b.settings(), client);
+            ListenerSettings settings = reloaded.getOrDefault(b.settings().name(), b.settings());
+            SmtpSession session = new SmtpSession(context, settings, client);
             sessions.add(session);
+            Metrics.SMTPD_CONNECTIONS.inc(settings.name());
             try {
                 Thread.ofVirtual().name("smtpd").start(() -> {
                     try {

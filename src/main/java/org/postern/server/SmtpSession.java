@@ -1,5 +1,6 @@
 package org.postern.server;
 
+import org.postern.metrics.Metrics;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -769,6 +770,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         }
         if (step instanceof Sasl.Failed failed) {
             count("auth", false);
+            Metrics.SMTPD_AUTH_FAILURES.inc(settings.name());
             LOG.warn("{}: SASL {} authentication failed: {}", clientNameAddress(), auth.mechanism(),
                     failed.reply().text());
             return error(failed.reply());
@@ -799,6 +801,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
             default -> {
                 context.authThrottle().failed(clientAddress);
                 count("auth", false);
+                Metrics.SMTPD_AUTH_FAILURES.inc(settings.name());
                 // The line fail2ban's postfix filter matches.
                 LOG.warn("{}: SASL {} authentication failed: authentication failure, sasl_username={}",
                         clientNameAddress(), auth.mechanism(), printable(credentials.authcid(), 100));
@@ -1169,6 +1172,7 @@ public final class SmtpSession implements Runnable, SessionFacts {
         writer = null;
         clearTransaction();
         count(name, true);
+        Metrics.SMTPD_MESSAGES_ACCEPTED.inc(settings.name());
         send(Replies.queued(id));
         return true;
     }

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import org.postern.metrics.Metrics;
 
 /**
  * The JDBC plumbing the store's classes share: a connection per unit of work, transactions for
@@ -28,15 +29,19 @@ final class Sql {
     }
 
     static <T> T read(Database database, String what, Work<T> work) throws StoreException {
+        long start = System.nanoTime();
         try (Connection c = database.dataSource().getConnection()) {
             return work.run(c);
         } catch (SQLException e) {
             throw failed(what, e);
+        } finally {
+            Metrics.DATABASE_QUERIES.observeSince(start, "read");
         }
     }
 
     /** Runs the work in one transaction: all of it is stored, or nothing. */
     static <T> T write(Database database, String what, Work<T> work) throws StoreException {
+        long start = System.nanoTime();
         try (Connection c = database.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -55,6 +60,8 @@ final class Sql {
             }
         } catch (SQLException e) {
             throw failed(what, e);
+        } finally {
+            Metrics.DATABASE_QUERIES.observeSince(start, "write");
         }
     }
 

@@ -57,8 +57,9 @@ public final class TestPostern implements AutoCloseable {
                 minimal_backoff_time = 1s
                 maximal_backoff_time = 2s
                 smtpd_error_sleep_time = 0s
+                postern_admin_listen = 127.0.0.1:%d
                 %s
-                """.formatted(HOSTNAME, dir.resolve("data"), log(), dns.address(), extraMainCf));
+                """.formatted(HOSTNAME, dir.resolve("data"), log(), dns.address(), freePort(), extraMainCf));
         Files.writeString(config.resolve("master.cf"), """
                 %d inet n - n - - smtpd
                 %d inet n - n - - smtpd
@@ -106,6 +107,16 @@ public final class TestPostern implements AutoCloseable {
 
     public int submissionsPort() {
         return submissionsPort;
+    }
+
+    /** The admin HTTP port (metrics, health), on a free loopback port. */
+    public int adminPort() {
+        return server.adminAddress().getPort();
+    }
+
+    /** The configuration directory (main.cf, master.cf). */
+    public Path configDirectory() {
+        return dir.resolve("etc");
     }
 
     public TestDnsServer dns() {
