@@ -6,7 +6,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -15,6 +14,7 @@ import org.postern.log.MailLog;
 import org.postern.store.AccountStore;
 import org.postern.store.DkimKeyStore;
 import org.postern.store.password.PasswordSchemes;
+import org.postern.testing.Await;
 import org.postern.testing.TestDnsServer;
 
 /**
@@ -202,13 +202,7 @@ public final class TestPostern implements AutoCloseable {
 
     /** Polls a condition until it holds or the deadline passes. */
     public static void await(BooleanSupplier condition, Duration timeout, String message) throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out: " + message);
-            }
-            Thread.sleep(20);   // polling interval of a deadline wait, not a fixed delay
-        }
+        Await.await(condition, timeout, () -> message);
     }
 
     /** Waits until the mail log contains the text. */

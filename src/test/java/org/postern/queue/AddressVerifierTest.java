@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.postern.policy.AddressVerification.Result;
+import org.postern.testing.Await;
 import org.postern.policy.AddressVerification.Status;
 
 /** verify(8)'s cache and probe rules (ADDRESS_VERIFICATION_README), with a scripted transport. */
@@ -65,7 +66,7 @@ class AddressVerifierTest {
         assertThat(v.verify("slow@example.net").text()).isEqualTo(AddressVerifier.IN_PROGRESS);
         assertThat(probes).hasSize(1);   // one probe at a time per address
         hold.countDown();
-        QueueManagerBounceTest.await(() -> v.verify("slow@example.net").status() == Status.DELIVERABLE,
+        Await.await(() -> v.verify("slow@example.net").status() == Status.DELIVERABLE,
                 "the probe's answer is used");
     }
 
@@ -76,7 +77,7 @@ class AddressVerifierTest {
         now = now.plus(Duration.ofDays(8));   // past the positive refresh time, before expiry
         answer = Recipient.Status.BOUNCED;
         assertThat(v.verify("a@example.net").status()).isEqualTo(Status.DELIVERABLE);   // the old answer, meanwhile
-        QueueManagerBounceTest.await(() -> v.verify("a@example.net").status() == Status.UNDELIVERABLE,
+        Await.await(() -> v.verify("a@example.net").status() == Status.UNDELIVERABLE,
                 "the refreshed answer replaces the old one");
         now = now.plus(Duration.ofDays(4));   // past the negative expiry: probed again, synchronously
         answer = Recipient.Status.DELIVERED;

@@ -1,6 +1,7 @@
 package org.postern.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.postern.testing.Await.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,16 +93,6 @@ class QueueManagerBounceTest {
     void pass(String queueId) throws InterruptedException {
         manager.submit(queueId);
         await(manager::idle, "delivery of " + queueId);
-    }
-
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out: " + what);
-            }
-            Thread.sleep(10); // polling interval of a deadline wait
-        }
     }
 
     static Transport.Delivery bounce(String rcpt) {

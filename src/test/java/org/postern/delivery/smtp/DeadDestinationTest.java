@@ -1,17 +1,16 @@
 package org.postern.delivery.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.postern.testing.Await.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -114,14 +113,6 @@ class DeadDestinationTest {
 
     private boolean allDeferred(List<String> ids) {
         return ids.stream().allMatch(id -> spool.get(id).isPresent() && recipient(id).status() == Recipient.Status.DEFERRED);
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("timed out waiting for: " + what).isBefore(deadline);
-            Thread.sleep(10); // polling interval of a deadline wait
-        }
     }
 
     @Test

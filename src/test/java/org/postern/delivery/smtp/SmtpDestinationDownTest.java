@@ -1,16 +1,15 @@
 package org.postern.delivery.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.postern.testing.Await.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.dns.DnsResolver;
@@ -36,14 +35,6 @@ class SmtpDestinationDownTest {
 
     @TempDir
     Path dir;
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("timed out waiting for: " + what).isBefore(deadline);
-            Thread.sleep(10); // polling interval of a deadline wait
-        }
-    }
 
     @Test
     void aDownDestinationIsRetriedThenBouncedAfterTheQueueLifetime() throws Exception {

@@ -1,6 +1,7 @@
 package org.postern.delivery.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.postern.testing.Await.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,14 +105,6 @@ class SmtpQueueRetryTest {
 
     private Recipient.Status status(String queueId) {
         return spool.get(queueId).map(SpoolEntry::envelope).map(e -> e.recipients().getFirst().status()).orElse(null);
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("timed out waiting for: " + what).isBefore(deadline);
-            Thread.sleep(10); // polling interval of a deadline wait
-        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.postern.delivery.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.postern.testing.Await.await;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -142,15 +142,4 @@ class SmtpSinkVolumeTest {
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        await(condition, () -> what);
-    }
-
-    private static void await(BooleanSupplier condition, java.util.function.Supplier<String> what) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as(() -> "timed out waiting for: " + what.get()).isBefore(deadline);
-            Thread.sleep(20); // polling interval of a deadline wait
-        }
-    }
 }
