@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.cli.TestPostern;
+import org.postern.testing.Section9;
 
 /**
  * The differential test: the same restriction configuration in Postern and in a private Debian
@@ -249,24 +250,7 @@ class DifferentialTest {
 
     static {
         // (a) The worked example of section 9, pgsql tables replaced by texthash tables.
-        CONFIGS.put("a", """
-                smtpd_helo_required = yes
-                smtpd_client_restrictions = permit_mynetworks, permit_sasl_authenticated,
-                  reject_unknown_reverse_client_hostname, reject_unknown_client_hostname,
-                  reject_unauth_pipelining
-                smtpd_helo_restrictions = permit_mynetworks, permit_sasl_authenticated,
-                  reject_invalid_helo_hostname, reject_unauth_pipelining
-                smtpd_sender_restrictions = permit_mynetworks, reject_sender_login_mismatch,
-                  permit_sasl_authenticated, reject_non_fqdn_sender, reject_unknown_sender_domain,
-                  reject_unauth_pipelining
-                smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
-                  reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_destination
-                smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated,
-                  reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_pipelining
-                smtpd_data_restrictions = permit_mynetworks, permit_sasl_authenticated,
-                  reject_multi_recipient_bounce, reject_unauth_pipelining
-                mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128
-                """);
+        CONFIGS.put("a", Section9.RESTRICTIONS + "mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128\n");
         // (b) Access tables with every action, and restriction classes.
         CONFIGS.put("b", """
                 smtpd_restriction_classes = strict, dipclass, wirclass, permitclass
