@@ -39,7 +39,7 @@ bench_init() {
     trap 'exit 130' INT TERM
     bench_build
     if [ -z "${BENCH_SINK:-}" ]; then
-        if unzip -l "$BENCH_HOME/target/postern.jar" 2>/dev/null | grep -q 'org/postern/delivery/DiscardTransport.class'; then
+        if python3 -c "import sys, zipfile; sys.exit(0 if \"org/postern/delivery/DiscardTransport.class\" in zipfile.ZipFile(sys.argv[1]).namelist() else 1)" "$BENCH_HOME/target/postern.jar" 2>/dev/null; then
             BENCH_SINK=discard
         else
             BENCH_SINK=maildir
@@ -264,9 +264,12 @@ postern_stop() {
 
 # ---- Load ---------------------------------------------------------------------------------
 
-# smtp_source PORT SESSIONS MESSAGES SIZE: Postfix's load generator, one message per connection.
+# smtp_source PORT SESSIONS MESSAGES SIZE: Postfix's load generator, one message per connection,
+# or with BENCH_REUSE=1 (smtp-source -d) every session sends its messages over one connection.
 smtp_source() {
-    "$SMTP_SOURCE" -l "$4" -m "$3" -s "$2" -f sender@bench.test -t user@example.test "127.0.0.1:$1"
+    local reuse=()
+    [ "${BENCH_REUSE:-0}" = 1 ] && reuse=(-d)
+    "$SMTP_SOURCE" "${reuse[@]}" -l "$4" -m "$3" -s "$2" -f sender@bench.test -t user@example.test "127.0.0.1:$1"
 }
 
 # The load client for per-transaction latency (compiled once into $BENCH_WORK/classes).

@@ -2,6 +2,7 @@ package org.postern.authres;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Builds one Authentication-Results header field (RFC 8601 section 2.2):
@@ -33,6 +34,9 @@ public final class AuthenticationResults {
 
     /** Longest line RFC 5322 section 2.1.1 recommends ("SHOULD be no more than 78 characters"). */
     public static final int MAX_LINE = 78;
+
+    /** {@code [local-part] "@" domain-name} with a dot-atom local-part: a pvalue as it stands. */
+    private static final Pattern ADDRESS_PVALUE = Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]*@[A-Za-z0-9.-]+");
 
     /** One property of a result: {@code ptype.property=value} (section 2.2, propspec). */
     public record Property(String ptype, String property, String value) {
@@ -220,17 +224,19 @@ public final class AuthenticationResults {
      * local-parts), else a quoted-string.
      */
     static String pvalue(String value) {
-        if (value.matches("[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]*@[A-Za-z0-9.-]+")) {
+        if (ADDRESS_PVALUE.matcher(value).matches()) {
             return value;
         }
         return quoteIfNeeded(value);
     }
 
     static String quoteIfNeeded(String value) {
-        if (!value.isEmpty() && value.chars().allMatch(c -> isTokenChar((char) c))) {
-            return value;
+        for (int i = 0; i < value.length(); i++) {
+            if (!isTokenChar(value.charAt(i))) {
+                return quote(value);
+            }
         }
-        return quote(value);
+        return value.isEmpty() ? quote(value) : value;
     }
 
     static String quote(String value) {

@@ -18,7 +18,12 @@ public record HeaderField(String name, String raw) {
 
     /** Makes a field from raw bytes. */
     public static HeaderField of(byte[] raw) {
-        return of(new String(raw, StandardCharsets.ISO_8859_1));
+        return of(raw, 0, raw.length);
+    }
+
+    /** Makes a field from the raw bytes {@code from} (inclusive) to {@code to} (exclusive). */
+    public static HeaderField of(byte[] raw, int from, int to) {
+        return of(new String(raw, from, to - from, StandardCharsets.ISO_8859_1));
     }
 
     /** True when this field's name equals {@code other}, ignoring case (RFC 5322 section 1.2.2). */

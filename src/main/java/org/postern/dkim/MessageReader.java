@@ -1,10 +1,10 @@
 package org.postern.dkim;
 
-import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -21,53 +21,69 @@ public final class MessageReader {
 
     /**
      * Reads header fields up to and including the empty line that ends them (or the end of the
-     * stream when there is no body). A line that starts with a space or tab continues the field
-     * before it (RFC 5322 section 2.2.3). {@code in} must support single-byte reads efficiently
-     * (wrap it in a BufferedInputStream).
+     * stream when there is no body), leaving {@code in} at the first byte of the body. It reads
+     * byte by byte so as not to read past the header section: wrap {@code in} in a
+     * BufferedInputStream.
      */
     public static List<HeaderField> readHeaders(InputStream in) throws IOException {
-        List<HeaderField> fields = new ArrayList<>();
-        ByteArrayOutputStream current = new ByteArrayOutputStream();
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        long total = 0;
-        while (true) {
-            line.reset();
-            int b;
-            while ((b = in.read()) >= 0) {
-                line.write(b);
-                if (b == '\n') {
-                    break;
-                }
-                if (total + line.size() > MAX_HEADER_BYTES) {
-                    break; // one endless line must not get past the limit either
-                }
-            }
-            total += line.size();
-            if (total > MAX_HEADER_BYTES) {
+        byte[] buf = new byte[4096];
+        int length = 0;
+        int lineStart = 0;
+        int b;
+        while ((b = in.read()) >= 0) {
+            if (length == MAX_HEADER_BYTES) {
                 throw new IOException("header section longer than " + MAX_HEADER_BYTES + " bytes");
             }
-            byte[] l = line.toByteArray();
-            boolean empty = l.length == 0 || l.length == 1 && l[0] == '\n' || l.length == 2 && l[0] == '\r' && l[1] == '\n';
-            boolean continuation = l.length > 0 && (l[0] == ' ' || l[0] == '\t');
-            if (continuation && current.size() > 0) {
-                current.writeBytes(l);
-            } else {
-                if (current.size() > 0) {
-                    fields.add(HeaderField.of(current.toByteArray()));
-                    current.reset();
+            if (length == buf.length) {
+                buf = Arrays.copyOf(buf, Math.min(buf.length * 2, MAX_HEADER_BYTES));
+            }
+            buf[length++] = (byte) b;
+            if (b == '\n') {
+                int lineLength = length - lineStart;
+                if (lineLength == 1 || lineLength == 2 && buf[lineStart] == '\r') {
+                    break; // the empty line that ends the header section
                 }
+                lineStart = length;
+            }
+        }
+        return readHeaders(buf, length);
+    }
+
+    /**
+     * Splits a header section held in memory ({@code length} bytes of {@code section}, usually
+     * ending with the empty line) into its fields, each with its line endings. A line that starts
+     * with a space or tab continues the field before it (RFC 5322 section 2.2.3); the first empty
+     * line ends the section.
+     */
+    public static List<HeaderField> readHeaders(byte[] section, int length) {
+        List<HeaderField> fields = new ArrayList<>();
+        int fieldStart = -1;
+        int pos = 0;
+        while (pos < length) {
+            int end = pos;
+            while (end < length && section[end] != '\n') {
+                end++;
+            }
+            end = Math.min(end + 1, length); // past the LF
+            boolean continuation = section[pos] == ' ' || section[pos] == '\t';
+            if (!continuation || fieldStart < 0) {
+                if (fieldStart >= 0) {
+                    fields.add(HeaderField.of(section, fieldStart, pos));
+                    fieldStart = -1;
+                }
+                int lineLength = end - pos;
+                boolean empty = section[pos] == '\n' || lineLength == 2 && section[pos] == '\r' && section[pos + 1] == '\n';
                 if (empty) {
                     return fields;
                 }
-                current.writeBytes(l);
+                fieldStart = pos;
             }
-            if (b < 0) {
-                if (current.size() > 0) {
-                    fields.add(HeaderField.of(current.toByteArray()));
-                }
-                return fields;
-            }
+            pos = end;
         }
+        if (fieldStart >= 0) {
+            fields.add(HeaderField.of(section, fieldStart, length));
+        }
+        return fields;
     }
 
     /**

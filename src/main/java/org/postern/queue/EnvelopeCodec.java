@@ -1,15 +1,13 @@
 package org.postern.queue;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -130,20 +128,27 @@ final class EnvelopeCodec {
     }
 
     /** Writes the primitive values above. */
+    /** A growing big-endian buffer (the layout of DataOutputStream, without its locks). */
     static final class Out {
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
-        private final DataOutputStream data = new DataOutputStream(buffer);
+        private byte[] buffer = new byte[256];
+        private int length;
 
         void u8(int v) {
-            run(() -> data.writeByte(v));
+            ensure(1);
+            buffer[length++] = (byte) v;
         }
 
         void i32(int v) {
-            run(() -> data.writeInt(v));
+            ensure(4);
+            buffer[length++] = (byte) (v >>> 24);
+            buffer[length++] = (byte) (v >>> 16);
+            buffer[length++] = (byte) (v >>> 8);
+            buffer[length++] = (byte) v;
         }
 
         void i64(long v) {
-            run(() -> data.writeLong(v));
+            i32((int) (v >>> 32));
+            i32((int) v);
         }
 
         void str(String s) {
@@ -153,7 +158,9 @@ final class EnvelopeCodec {
             }
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
             i32(b.length);
-            run(() -> data.write(b));
+            ensure(b.length);
+            System.arraycopy(b, 0, buffer, length, b.length);
+            length += b.length;
         }
 
         void enumName(Enum<?> e) {
@@ -166,18 +173,12 @@ final class EnvelopeCodec {
         }
 
         byte[] bytes() {
-            return buffer.toByteArray();
+            return Arrays.copyOf(buffer, length);
         }
 
-        private interface Write {
-            void run() throws IOException;
-        }
-
-        private static void run(Write w) {
-            try {
-                w.run();
-            } catch (IOException impossible) {
-                throw new UncheckedIOException(impossible); // a ByteArrayOutputStream does not fail
+        private void ensure(int more) {
+            if (length + more > buffer.length) {
+                buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, length + more));
             }
         }
     }

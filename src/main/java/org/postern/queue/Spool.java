@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -131,6 +132,8 @@ public final class Spool implements Closeable {
     }
 
     private final Path logDir;
+    /** The file system of logDir, found once: Files.getFileStore reads the mount table. */
+    private final FileStore logStore;
     private final Path incomingDir;
     private final Options options;
     private final FileChannel lockFile;
@@ -158,6 +161,7 @@ public final class Spool implements Closeable {
     private Spool(Path dir, Options options) throws IOException {
         this.options = options;
         this.logDir = Files.createDirectories(dir.resolve("log"));
+        this.logStore = Files.getFileStore(logDir);
         this.incomingDir = Files.createDirectories(dir.resolve("incoming"));
         fsyncDirectory(dir); // so that log/ itself survives a crash right after the first commit
         if (dir.toAbsolutePath().getParent() != null) {
@@ -212,7 +216,7 @@ public final class Spool implements Closeable {
      * (queue_minfree).
      */
     public long usableSpace() throws IOException {
-        return Files.getFileStore(logDir).getUsableSpace();
+        return logStore.getUsableSpace();
     }
 
     /**

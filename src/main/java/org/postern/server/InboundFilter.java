@@ -1,6 +1,5 @@
 package org.postern.server;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -75,7 +74,7 @@ final class InboundFilter extends HeaderSectionStream {
             next.write(section);
             return;
         }
-        fields = MessageReader.readHeaders(new ByteArrayInputStream(section));
+        fields = MessageReader.readHeaders(section, section.length);
         if (verifier != null) {
             session = verifier.begin(fields);
         }

@@ -1,6 +1,5 @@
 package org.postern.server;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -88,7 +87,7 @@ public final class OutgoingSigner extends HeaderSectionStream {
         if (tooLong) {
             LOG.warn("{}: header section longer than {} bytes: not signed", writer.queueId(), MessageReader.MAX_HEADER_BYTES);
         } else {
-            List<HeaderField> fields = MessageReader.readHeaders(new ByteArrayInputStream(section));
+            List<HeaderField> fields = MessageReader.readHeaders(section, section.length);
             String domain = authorDomain(fields);
             if (domain != null) {
                 try {
