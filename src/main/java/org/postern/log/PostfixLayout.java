@@ -34,6 +34,7 @@ public class PostfixLayout extends LayoutBase<ILoggingEvent> {
     private static final long PID = ProcessHandle.current().pid();
 
     private volatile String hostname = "localhost";
+    private volatile FormattedSecond lastSecond;
     private volatile String syslogName = "postern";
 
     public void setHostname(String hostname) {
@@ -47,7 +48,7 @@ public class PostfixLayout extends LayoutBase<ILoggingEvent> {
     @Override
     public String doLayout(ILoggingEvent event) {
         StringBuilder line = new StringBuilder(160);
-        line.append(TIME.format(Instant.ofEpochMilli(event.getTimeStamp()))).append(' ')
+        line.append(timestamp(event.getTimeStamp())).append(' ')
                 .append(hostname).append(' ');
         // A listener's syslog_name names its smtpd only; queue and delivery lines keep the global
         // name, as Postfix's cleanup and qmgr do.
@@ -67,6 +68,20 @@ public class PostfixLayout extends LayoutBase<ILoggingEvent> {
             line.append(CoreConstants.LINE_SEPARATOR).append(ThrowableProxyUtil.asString(thrown));
         }
         return line.append(CoreConstants.LINE_SEPARATOR).toString();
+    }
+
+    /** The timestamp of this second, formatted once per second rather than once per line. */
+    private String timestamp(long epochMilli) {
+        long second = Math.floorDiv(epochMilli, 1000);
+        FormattedSecond last = lastSecond;
+        if (last == null || last.second != second) {
+            last = new FormattedSecond(second, TIME.format(Instant.ofEpochSecond(second)));
+            lastSecond = last;
+        }
+        return last.text;
+    }
+
+    private record FormattedSecond(long second, String text) {
     }
 
     static String service(String loggerName) {
