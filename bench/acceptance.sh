@@ -6,7 +6,9 @@
 #   1. warm-up: BENCH_WARMUP messages with smtp-source (JIT for Postern, caches for Postfix),
 #      then wait until the queue is empty;
 #   2. throughput: smtp-source sends BENCH_MESSAGES messages over SESSIONS parallel sessions,
-#      one message per connection; messages/s = BENCH_MESSAGES / wall time of smtp-source;
+#      with BENCH_REUSE=1 (the default) several messages per connection (smtp-source -d, each
+#      session keeps its connection), with BENCH_REUSE=0 one message per connection;
+#      messages/s = BENCH_MESSAGES / wall time of smtp-source;
 #      CPU = utime+stime of the server's processes from the start of the run until its queue is
 #      empty again (so in maildir mode it includes delivery), per 1000 messages;
 #   3. latency: bench/LatencyClient.java with SESSIONS sessions of several messages each
@@ -15,21 +17,24 @@
 #   once a second from start to stop.
 #
 # Usage: bench/acceptance.sh            (as root; see bench/lib.sh for the environment)
-#   BENCH_MESSAGES=5000  BENCH_SESSIONS="1 20 100"  BENCH_SIZES="2048 102400"
-#   BENCH_SERVERS="postfix postern"  BENCH_WARMUP=1000  BENCH_LATENCY_MESSAGES=2000 (total)
-# Results: $BENCH_WORK/acceptance.tsv, and a table with Postern/Postfix ratios on stdout.
+#   BENCH_MESSAGES=20000  BENCH_SESSIONS="1 20 100"  BENCH_SIZES="2048 102400"
+#   BENCH_SERVERS="postfix postern"  BENCH_WARMUP=10000  BENCH_LATENCY_MESSAGES=2000 (total)
+#   BENCH_REUSE=1|0
+# Results: $BENCH_WORK/acceptance-reuse.tsv (or acceptance-single.tsv with BENCH_REUSE=0), and a
+# table with Postern/Postfix ratios on stdout.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-BENCH_MESSAGES=${BENCH_MESSAGES:-5000}
+BENCH_MESSAGES=${BENCH_MESSAGES:-20000}
 BENCH_SESSIONS=${BENCH_SESSIONS:-"1 20 100"}
 BENCH_SIZES=${BENCH_SIZES:-"2048 102400"}
 BENCH_SERVERS=${BENCH_SERVERS:-"postfix postern"}
-BENCH_WARMUP=${BENCH_WARMUP:-1000}
+BENCH_WARMUP=${BENCH_WARMUP:-10000}
+export BENCH_REUSE=${BENCH_REUSE:-1}
 BENCH_LATENCY_MESSAGES=${BENCH_LATENCY_MESSAGES:-2000}
 
 bench_init
-results=$BENCH_WORK/acceptance.tsv
+if [ "$BENCH_REUSE" = 1 ]; then results=$BENCH_WORK/acceptance-reuse.tsv; else results=$BENCH_WORK/acceptance-single.tsv; fi
 printf 'server\tsessions\tsize\tmsgs\tsecs\trate\tcpu_s\tcpu_per_1000\thwm_mb\tpss_mb\tprocs\tlat_msgs\tlat_rate\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tload\tnote\n' >"$results"
 
 # Waits until the maillog shows COUNT "removed" lines (every message delivered or discarded).
@@ -99,7 +104,7 @@ EOF
     bench_log "$(tail -1 "$results")"
 }
 
-bench_log "acceptance: $BENCH_MESSAGES messages per point, sessions $BENCH_SESSIONS, sizes $BENCH_SIZES"
+bench_log "acceptance ($([ "$BENCH_REUSE" = 1 ] && echo "several messages" || echo "one message") per connection): $BENCH_MESSAGES messages per point, sessions $BENCH_SESSIONS, sizes $BENCH_SIZES"
 for size in $BENCH_SIZES; do
     for sessions in $BENCH_SESSIONS; do
         for server in $BENCH_SERVERS; do

@@ -40,7 +40,8 @@ section() {
     echo >>"$summary"
 }
 
-section "Acceptance (smtp-source, LatencyClient)" "$here/acceptance.sh"
+section "Acceptance, several messages per connection (smtp-source -d, LatencyClient)" env BENCH_REUSE=1 "$here/acceptance.sh"
+section "Acceptance, one message per connection (smtp-source, LatencyClient)" env BENCH_REUSE=0 "$here/acceptance.sh"
 section "Idle connections" "$here/connections.sh"
 section "Delivery to Maildir" "$here/delivery.sh"
 if [ "${BENCH_JMH:-0}" = 1 ]; then
