@@ -263,9 +263,9 @@ class LmtpClientTest {
 
     @Test
     void dsnFromReply() {
-        assertThat(LmtpClient.dsn(new LmtpClient.Reply(452, List.of("4.2.2 <a@b> Quota exceeded")))).isEqualTo("4.2.2");
-        assertThat(LmtpClient.dsn(new LmtpClient.Reply(550, List.of("no enhanced code")))).isEqualTo("5.0.0");
-        assertThat(LmtpClient.dsn(new LmtpClient.Reply(450, List.of("5.1.1 class mismatch")))).isEqualTo("4.0.0");
-        assertThat(LmtpClient.dsn(new LmtpClient.Reply(250, List.of("2.1.5")))).isEqualTo("2.1.5");
+        assertThat(new Reply(452, List.of("4.2.2 <a@b> Quota exceeded")).dsn()).isEqualTo("4.2.2");
+        assertThat(new Reply(550, List.of("no enhanced code")).dsn()).isEqualTo("5.0.0");
+        assertThat(new Reply(450, List.of("5.1.1 class mismatch")).dsn()).isEqualTo("4.0.0");
+        assertThat(new Reply(250, List.of("2.1.5")).dsn()).isEqualTo("2.1.5");
     }
 }
