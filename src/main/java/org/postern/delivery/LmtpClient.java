@@ -35,8 +35,9 @@ import org.postern.delivery.DeliveryResult.Status;
  * <p>Unlike SMTP, LMTP answers the end of data once per accepted recipient (RFC 2033 section
  * 4.2), so {@link #deliver} returns one {@link DeliveryResult} per recipient, in the order
  * given: sent (2xx), deferred (4xx) or bounced (5xx), with the server's reply as the text.
- * When the connection cannot be made, times out or breaks, every recipient without a final
- * answer is deferred.
+ * When the connection cannot be made, times out or breaks, or the server refuses the greeting
+ * or LHLO with a 4xx, every recipient without a final answer is deferred with a result marked
+ * {@link DeliveryResult#connectionFailure()}: the server is down, not this message refused.
  *
  * <p>Connection reuse: the connection is opened by the first {@link #deliver} and kept; each
  * later delivery starts with RSET (RFC 5321 section 4.1.1.5), and a connection that failed is
@@ -191,9 +192,11 @@ public final class LmtpClient implements Closeable {
         Connection c = connection;
         c.stage = Stage.GREETING;
         Reply greeting = c.readReply();
+        // A refused greeting or LHLO is the server's state, not this message's: like a refused
+        // connection it tells the queue manager the destination is down (Postfix: smtp_site_fail).
         if (!greeting.positive()) {
             throw new Failure(resultFor(greeting, "host " + c.relay + " refused to talk to me: " + greeting.text(),
-                    c.relay), false);
+                    c.relay).asConnectionFailure(), false);
         }
         // RFC 2033 section 4.1: LHLO replaces HELO/EHLO; the reply lists the extensions.
         c.stage = Stage.LHLO;
@@ -201,7 +204,7 @@ public final class LmtpClient implements Closeable {
         c.flush();
         Reply lhlo = c.readReply();
         if (!lhlo.positive()) {
-            throw new Failure(resultFor(lhlo, said(c.relay, lhlo, "LHLO"), c.relay), false);
+            throw new Failure(resultFor(lhlo, said(c.relay, lhlo, "LHLO"), c.relay).asConnectionFailure(), false);
         }
         for (int i = 1; i < lhlo.lines().size(); i++) {
             String[] words = lhlo.lines().get(i).trim().split("\\s+", 2);
@@ -347,15 +350,20 @@ public final class LmtpClient implements Closeable {
         }
     }
 
-    /** Connection failures, timeouts and lost connections: temporary for every recipient. */
+    /**
+     * Connection failures, timeouts and lost connections: temporary for every recipient, and
+     * marked as the destination's failure, so that the queue manager suspends a dead LMTP
+     * server instead of trying it once per message (as the smtp transport does).
+     */
     private DeliveryResult lost(IOException e, Stage stage, String relay) {
         if (e instanceof ConnectException ce) {
             return DeliveryResult.local("", Status.DEFERRED, "4.4.1",
-                    "connect to " + ce.target + ": " + message(e.getCause()), "none");
+                    "connect to " + ce.target + ": " + message(e.getCause()), "none").asConnectionFailure();
         }
         String what = e instanceof SocketTimeoutException ? "conversation with " + relay + " timed out"
                 : "lost connection with " + relay;
-        return DeliveryResult.local("", Status.DEFERRED, "4.4.2", what + " while " + stage.text, relay);
+        return DeliveryResult.local("", Status.DEFERRED, "4.4.2", what + " while " + stage.text, relay)
+                .asConnectionFailure();
     }
 
     /** Postfix's wording for a server's refusal: {@code host H said: REPLY (in reply to X command)}. */
