@@ -3,7 +3,6 @@ package org.postern.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
@@ -22,6 +21,7 @@ import org.postern.spf.Spf;
 import org.postern.spf.SpfDns;
 import org.postern.spf.SpfVerdict;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -41,23 +41,8 @@ final class DmarcCommand {
         "DNS servers come from --dns-server, else dns_servers of -c DIR, else the system resolver.",
         "Exit status: 0 when a result was computed, 1 for bad arguments or an unreadable file."})
     static final class Check extends ContextCommand {
-        @Option(names = "--ip", required = true, paramLabel = "IP", description = "The SMTP client's IPv4 or IPv6 address.")
-        String ip;
-
-        @Option(names = "--helo", required = true, paramLabel = "NAME", description = "The HELO/EHLO name.")
-        String helo;
-
-        @Option(names = "--sender", paramLabel = "ADDR", defaultValue = "",
-                description = "The MAIL FROM address; empty for the null reverse path <> (SPF then checks the HELO name).")
-        String sender;
-
-        @Option(names = "--dns-server", paramLabel = "HOST:PORT",
-                description = "DNS server to ask (repeatable), e.g. 127.0.0.1:5353.")
-        List<String> dnsServers;
-
-        @Option(names = "--dns-timeout", paramLabel = "SECONDS", defaultValue = "5",
-                description = "Timeout of one DNS query; default: ${DEFAULT-VALUE}.")
-        int dnsTimeout;
+        @Mixin
+        SenderCheckOptions check;
 
         @Option(names = "--now", paramLabel = "EPOCH", description = "Verify DKIM as of this time (seconds since 1970) for t= and x=.")
         Long now;
@@ -67,17 +52,10 @@ final class DmarcCommand {
 
         @Override
         protected int run(Context context) throws Exception {
-            InetAddress client = SpfCommand.Check.parseIp(ip);
-            List<String> servers = dnsServers;
-            if (servers == null || servers.isEmpty()) {
-                servers = context.configDir() != null ? context.parameters().list("dns_servers") : List.of();
-            }
-            DnsResolver resolver;
-            try {
-                resolver = DnsResolver.create(servers, Duration.ofSeconds(Math.max(1, dnsTimeout)));
-            } catch (IllegalArgumentException e) {
-                throw new CliException(e.getMessage());
-            }
+            InetAddress client = check.clientIp();
+            DnsResolver resolver = check.resolver(context);
+            String sender = check.sender;
+            String helo = check.helo;
             InstantSource clock = now == null ? InstantSource.system() : InstantSource.fixed(Instant.ofEpochSecond(now));
 
             // DKIM streams the body through its hashes; only the header section is held.

@@ -216,6 +216,7 @@ public final class PosternServer implements AutoCloseable {
             PolicyEngine engine = new PolicyEngine(l.parameters(), tables, dns);
             engine.recordDmarcWith(dmarcEvaluations);
             engine.verifyAddressesWith(verifier);
+            engine.countRejectsAs(l.name());
             engines.put(l.name(), engine);
         }
         return engines;

@@ -2,7 +2,6 @@ package org.postern.delivery;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,8 +26,6 @@ import java.util.Objects;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.postern.delivery.DeliveryResult.Status;
 
 /**
@@ -38,8 +35,9 @@ import org.postern.delivery.DeliveryResult.Status;
  * <p>Unlike SMTP, LMTP answers the end of data once per accepted recipient (RFC 2033 section
  * 4.2), so {@link #deliver} returns one {@link DeliveryResult} per recipient, in the order
  * given: sent (2xx), deferred (4xx) or bounced (5xx), with the server's reply as the text.
- * When the connection cannot be made, times out or breaks, every recipient without a final
- * answer is deferred.
+ * When the connection cannot be made, times out or breaks, or the server refuses the greeting
+ * or LHLO with a 4xx, every recipient without a final answer is deferred with a result marked
+ * {@link DeliveryResult#connectionFailure()}: the server is down, not this message refused.
  *
  * <p>Connection reuse: the connection is opened by the first {@link #deliver} and kept; each
  * later delivery starts with RSET (RFC 5321 section 4.1.1.5), and a connection that failed is
@@ -62,10 +60,6 @@ public final class LmtpClient implements Closeable {
     static {
         TIMER.setRemoveOnCancelPolicy(true);
     }
-
-    /** RFC 3463 enhanced status code at the start of a reply text (RFC 2034 section 4). */
-    private static final Pattern ENHANCED = Pattern.compile("^([245])\\.(\\d{1,3})\\.(\\d{1,3})(?=\\s|$)");
-    private static final int MAX_LINE = 8192;
 
     /**
      * The envelope of one message.
@@ -139,7 +133,7 @@ public final class LmtpClient implements Closeable {
                 dropConnection();
             }
             fillMissing(results, rcpts, f.result);
-        } catch (ContentException e) {
+        } catch (SmtpWire.ContentReadException e) {
             dropConnection(); // never send the final dot after a partial message
             fillMissing(results, rcpts, DeliveryResult.local("", Status.DEFERRED, "4.3.0",
                     "error reading message content: " + message(e.getCause()), relayOrNone()));
@@ -186,7 +180,7 @@ public final class LmtpClient implements Closeable {
                 connection.stage = Stage.RSET;
                 connection.command("RSET");
                 connection.flush();
-                if (connection.readReply().code / 100 == 2) {
+                if (connection.readReply().positive()) {
                     return;
                 }
             } catch (IOException e) {
@@ -198,20 +192,22 @@ public final class LmtpClient implements Closeable {
         Connection c = connection;
         c.stage = Stage.GREETING;
         Reply greeting = c.readReply();
-        if (greeting.code / 100 != 2) {
+        // A refused greeting or LHLO is the server's state, not this message's: like a refused
+        // connection it tells the queue manager the destination is down (Postfix: smtp_site_fail).
+        if (!greeting.positive()) {
             throw new Failure(resultFor(greeting, "host " + c.relay + " refused to talk to me: " + greeting.text(),
-                    c.relay), false);
+                    c.relay).asConnectionFailure(), false);
         }
         // RFC 2033 section 4.1: LHLO replaces HELO/EHLO; the reply lists the extensions.
         c.stage = Stage.LHLO;
         c.command("LHLO " + myHostname);
         c.flush();
         Reply lhlo = c.readReply();
-        if (lhlo.code / 100 != 2) {
-            throw new Failure(resultFor(lhlo, said(c.relay, lhlo, "LHLO"), c.relay), false);
+        if (!lhlo.positive()) {
+            throw new Failure(resultFor(lhlo, said(c.relay, lhlo, "LHLO"), c.relay).asConnectionFailure(), false);
         }
-        for (int i = 1; i < lhlo.lines.size(); i++) {
-            String[] words = lhlo.lines.get(i).trim().split("\\s+", 2);
+        for (int i = 1; i < lhlo.lines().size(); i++) {
+            String[] words = lhlo.lines().get(i).trim().split("\\s+", 2);
             c.capabilities.put(words[0].toUpperCase(Locale.ROOT), words.length > 1 ? words[1] : "");
         }
     }
@@ -251,7 +247,7 @@ public final class LmtpClient implements Closeable {
         c.stage = Stage.MAIL;
         c.command(mail.toString());
         Reply mailReply = pipelining ? null : c.flushAndRead();
-        boolean mailOk = pipelining || mailReply.code / 100 == 2;
+        boolean mailOk = pipelining || mailReply.positive();
         Reply[] rcptReplies = new Reply[rcpts.size()];
         c.stage = Stage.RCPT;
         for (int i = 0; i < rcpts.size() && mailOk; i++) {
@@ -262,7 +258,7 @@ public final class LmtpClient implements Closeable {
         }
         boolean anyAccepted = false;
         for (Reply r : rcptReplies) {
-            anyAccepted |= r != null && r.code / 100 == 2;
+            anyAccepted |= r != null && r.positive();
         }
         Reply dataReply = null;
         boolean probe = content == null;
@@ -286,7 +282,7 @@ public final class LmtpClient implements Closeable {
             dataReply = c.readReply();
         }
 
-        if (mailReply.code / 100 != 2) {
+        if (!mailReply.positive()) {
             DeliveryResult r = resultFor(mailReply, said(c.relay, mailReply, "MAIL FROM"), c.relay);
             dropIfDataStarted(dataReply);
             throw new Failure(r, true);
@@ -294,7 +290,7 @@ public final class LmtpClient implements Closeable {
         List<Integer> accepted = new ArrayList<>();
         for (int i = 0; i < rcpts.size(); i++) {
             Reply r = rcptReplies[i];
-            if (r.code / 100 == 2) {
+            if (r.positive()) {
                 accepted.add(i);
             } else {
                 results[i] = resultFor(r, said(c.relay, r, "RCPT TO"), c.relay).forRecipient(rcpts.get(i));
@@ -303,7 +299,7 @@ public final class LmtpClient implements Closeable {
         if (probe) {
             for (int i : accepted) {
                 Reply r = rcptReplies[i];
-                results[i] = new DeliveryResult(rcpts.get(i), Status.SENT, dsn(r), r.text(), c.relay, r.text());
+                results[i] = new DeliveryResult(rcpts.get(i), Status.SENT, r.dsn(), r.text(), c.relay, r.text());
             }
             return;
         }
@@ -311,7 +307,7 @@ public final class LmtpClient implements Closeable {
             dropIfDataStarted(dataReply);
             return;
         }
-        if (dataReply.code != 354) {
+        if (dataReply.code() != 354) {
             throw new Failure(resultFor(dataReply, said(c.relay, dataReply, "DATA"), c.relay), true);
         }
 
@@ -322,15 +318,15 @@ public final class LmtpClient implements Closeable {
         c.stage = Stage.END_OF_DATA;
         for (int i : accepted) {
             Reply r = c.readReply();
-            results[i] = r.code / 100 == 2
-                    ? new DeliveryResult(rcpts.get(i), Status.SENT, dsn(r), r.text(), c.relay, r.text())
+            results[i] = r.positive()
+                    ? new DeliveryResult(rcpts.get(i), Status.SENT, r.dsn(), r.text(), c.relay, r.text())
                     : resultFor(r, said(c.relay, r, "end of DATA"), c.relay).forRecipient(rcpts.get(i));
         }
     }
 
     /** A 354 to a DATA we cannot use (no valid recipients): the session is unusable, drop it. */
     private void dropIfDataStarted(Reply dataReply) {
-        if (dataReply != null && dataReply.code == 354) {
+        if (dataReply != null && dataReply.code() == 354) {
             dropConnection();
         }
     }
@@ -354,15 +350,20 @@ public final class LmtpClient implements Closeable {
         }
     }
 
-    /** Connection failures, timeouts and lost connections: temporary for every recipient. */
+    /**
+     * Connection failures, timeouts and lost connections: temporary for every recipient, and
+     * marked as the destination's failure, so that the queue manager suspends a dead LMTP
+     * server instead of trying it once per message (as the smtp transport does).
+     */
     private DeliveryResult lost(IOException e, Stage stage, String relay) {
         if (e instanceof ConnectException ce) {
             return DeliveryResult.local("", Status.DEFERRED, "4.4.1",
-                    "connect to " + ce.target + ": " + message(e.getCause()), "none");
+                    "connect to " + ce.target + ": " + message(e.getCause()), "none").asConnectionFailure();
         }
         String what = e instanceof SocketTimeoutException ? "conversation with " + relay + " timed out"
                 : "lost connection with " + relay;
-        return DeliveryResult.local("", Status.DEFERRED, "4.4.2", what + " while " + stage.text, relay);
+        return DeliveryResult.local("", Status.DEFERRED, "4.4.2", what + " while " + stage.text, relay)
+                .asConnectionFailure();
     }
 
     /** Postfix's wording for a server's refusal: {@code host H said: REPLY (in reply to X command)}. */
@@ -371,26 +372,12 @@ public final class LmtpClient implements Closeable {
     }
 
     private static DeliveryResult resultFor(Reply r, String text, String relay) {
-        Status status = switch (r.code / 100) {
+        Status status = switch (r.kind()) {
             case 2 -> Status.SENT;
             case 5 -> Status.BOUNCED;
             default -> Status.DEFERRED; // 4xx, and any reply that makes no sense here
         };
-        return new DeliveryResult("", status, dsn(r), text, relay, r.text());
-    }
-
-    /** The reply's enhanced status code, or class.0.0 when it has none or a mismatching one. */
-    static String dsn(Reply r) {
-        int cls = r.code / 100;
-        if (cls != 2 && cls != 4 && cls != 5) {
-            return "4.0.0";
-        }
-        Matcher m = ENHANCED.matcher(r.lines.getFirst());
-        // RFC 2034 section 4: the enhanced code must agree with the reply code's class.
-        if (m.find() && Integer.parseInt(m.group(1)) == cls) {
-            return m.group(1) + "." + m.group(2) + "." + m.group(3);
-        }
-        return cls + ".0.0";
+        return new DeliveryResult("", status, r.dsn(), text, relay, r.text());
     }
 
     private static long sizeLimit(String param) {
@@ -469,14 +456,6 @@ public final class LmtpClient implements Closeable {
         }
     }
 
-    /** A server reply: code and the text of each line (RFC 5321 section 4.2). */
-    record Reply(int code, List<String> lines) {
-        /** The reply as one line, {@code 250 2.0.0 text}, lines joined by a space. */
-        String text() {
-            return code + " " + String.join(" ", lines).strip();
-        }
-    }
-
     /** A failure that ends the transaction with one result for every recipient left. */
     private static final class Failure extends Exception {
         final transient DeliveryResult result;
@@ -497,13 +476,6 @@ public final class LmtpClient implements Closeable {
         ConnectException(String target, Throwable cause) {
             super(target, cause);
             this.target = target;
-        }
-    }
-
-    /** Reading the message to send failed: a local problem, not the server's. */
-    private static final class ContentException extends IOException {
-        ContentException(IOException cause) {
-            super(cause);
         }
     }
 
@@ -621,68 +593,13 @@ public final class LmtpClient implements Closeable {
             return readReply();
         }
 
-        /** Reads one possibly multi-line reply (RFC 5321 section 4.2: "250-" on all lines but the last). */
         Reply readReply() throws IOException {
-            List<String> lines = new ArrayList<>();
-            int code = -1;
-            while (true) {
-                String line = readLine();
-                if (line.length() < 3 || !Character.isDigit(line.charAt(0)) || !Character.isDigit(line.charAt(1))
-                        || !Character.isDigit(line.charAt(2))
-                        || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
-                    throw new IOException("malformed reply: " + line);
-                }
-                int lineCode = Integer.parseInt(line.substring(0, 3));
-                if (code >= 0 && lineCode != code) {
-                    throw new IOException("malformed multi-line reply: " + line);
-                }
-                code = lineCode;
-                lines.add(line.length() > 4 ? line.substring(4) : "");
-                if (line.length() == 3 || line.charAt(3) == ' ') {
-                    return new Reply(code, lines);
-                }
-            }
+            return SmtpWire.readReply(in);
         }
 
-        private String readLine() throws IOException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream(128);
-            for (int b; (b = in.read()) != '\n'; ) {
-                if (b < 0) {
-                    throw new IOException("connection closed by server");
-                }
-                if (line.size() >= MAX_LINE) {
-                    throw new IOException("reply line too long");
-                }
-                line.write(b);
-            }
-            byte[] bytes = line.toByteArray();
-            int len = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-            return new String(bytes, 0, len, StandardCharsets.UTF_8);
-        }
-
-        /**
-         * Sends the message and the final dot (RFC 5321 section 4.5.2): a line starting with
-         * "." gets one more "."; bare LF becomes CRLF (section 2.3.8); the last line is ended
-         * with CRLF if it was not.
-         */
+        /** Sends the message and the final dot, and flushes. */
         void sendData(byte[] prepended, InputStream content) throws IOException {
-            DotStuffer stuffer = new DotStuffer(out);
-            stuffer.write(prepended, prepended.length);
-            byte[] buf = new byte[64 * 1024];
-            while (true) {
-                int n;
-                try {
-                    n = content.read(buf);
-                } catch (IOException e) {
-                    throw new ContentException(e);
-                }
-                if (n < 0) {
-                    break;
-                }
-                stuffer.write(buf, n);
-            }
-            stuffer.finish();
-            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+            SmtpWire.writeData(out, prepended, content);
             out.flush();
         }
 
@@ -691,50 +608,6 @@ public final class LmtpClient implements Closeable {
                 channel.close();
             } catch (IOException ignored) {
                 // closing is best effort
-            }
-        }
-    }
-
-    /** Transparency (RFC 5321 section 4.5.2) and CRLF line ends for the DATA stream. */
-    private static final class DotStuffer {
-        private final OutputStream out;
-        private byte[] chunk = new byte[0];
-        private boolean lineStart = true;
-        private boolean prevCr;
-
-        DotStuffer(OutputStream out) {
-            this.out = out;
-        }
-
-        void write(byte[] data, int len) throws IOException {
-            if (chunk.length < 2 * len) {
-                chunk = new byte[2 * len];
-            }
-            int n = 0;
-            for (int i = 0; i < len; i++) {
-                byte b = data[i];
-                if (b == '\n') {
-                    if (!prevCr) {
-                        chunk[n++] = '\r';
-                    }
-                    chunk[n++] = '\n';
-                    lineStart = true;
-                    prevCr = false;
-                    continue;
-                }
-                if (lineStart && b == '.') {
-                    chunk[n++] = '.';
-                }
-                chunk[n++] = b;
-                lineStart = false;
-                prevCr = b == '\r';
-            }
-            out.write(chunk, 0, n);
-        }
-
-        void finish() throws IOException {
-            if (!lineStart) {
-                out.write(prevCr ? new byte[] {'\n'} : new byte[] {'\r', '\n'});
             }
         }
     }

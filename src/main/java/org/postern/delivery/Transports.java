@@ -15,6 +15,6 @@ final class Transports {
             case DEFERRED -> Recipient.Status.DEFERRED;
             case BOUNCED -> Recipient.Status.BOUNCED;
         };
-        return new Transport.Delivery(r.recipient(), status, r.dsn(), r.text(), r.relay());
+        return new Transport.Delivery(r.recipient(), status, r.dsn(), r.text(), r.relay(), 0, r.connectionFailure());
     }
 }

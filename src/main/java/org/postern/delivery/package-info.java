@@ -7,6 +7,9 @@
  *       message into one Maildir folder ({@code relay=virtual}).</li>
  *   <li>{@link org.postern.delivery.LmtpClient}: Postfix's {@code lmtp} transport, RFC 2033 to
  *       Dovecot or any LMTP server over a unix socket or TCP, one result per recipient.</li>
+ *   <li>{@link org.postern.delivery.SmtpWire} and {@link org.postern.delivery.Reply}: the client
+ *       side of the SMTP wire format that the lmtp and smtp clients share (reading replies,
+ *       writing dot-stuffed DATA).</li>
  *   <li>{@link org.postern.delivery.DeliveryResult}: what both return; the queue logs it in
  *       Postfix's format and decides between done, retry and bounce.</li>
  * </ul>

@@ -20,7 +20,8 @@ public final class Metrics {
     public static final Counter SMTPD_MESSAGES_ACCEPTED = new Counter("postern_smtpd_messages_accepted_total",
             "Messages accepted into the queue (250 after DATA/BDAT), by listener", "listener");
     public static final Counter SMTPD_REJECTS = new Counter("postern_smtpd_rejects_total",
-            "Rejects by a restriction, by SMTP stage and the restriction that rejected", "stage", "restriction");
+            "Rejects by a restriction, by listener, SMTP stage and the restriction that rejected",
+            "listener", "stage", "restriction");
     public static final Counter SMTPD_AUTH_FAILURES = new Counter("postern_smtpd_auth_failures_total",
             "Failed SMTP AUTH attempts, by listener", "listener");
     public static final Gauge QUEUE_MESSAGES = new Gauge("postern_queue_messages",

@@ -129,6 +129,18 @@ public final class PolicyEngine {
         this.addressVerification = verification;
     }
 
+    /** The listener label of this engine's rejects in postern_smtpd_rejects_total; null: not counted. */
+    String metricsListener;
+
+    /**
+     * Counts the rejects of this engine's sessions in {@code postern_smtpd_rejects_total} under
+     * {@code listener} (the master.cf service name, as the other smtpd metrics). Engines the
+     * server does not wire, such as explain's, count nothing.
+     */
+    public void countRejectsAs(String listener) {
+        this.metricsListener = listener;
+    }
+
     /** Sends every DMARC evaluation of check_dmarc to {@code recorder} (for aggregate reports). */
     public void recordDmarcWith(Consumer<DmarcEvaluation> recorder) {
         this.dmarcRecorder = recorder;

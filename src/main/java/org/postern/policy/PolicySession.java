@@ -376,10 +376,16 @@ public final class PolicySession {
                 : PolicyTrace.Outcome.DUNNO;
     }
 
+    private void countReject(String restriction) {
+        if (e.metricsListener != null) {
+            Metrics.SMTPD_REJECTS.inc(e.metricsListener, stage, restriction);
+        }
+    }
+
     /** Reports a restriction the engine runs implicitly, outside any list. */
     private int traced(String restriction, String why, int status) {
         if (status == REJECT) {
-            Metrics.SMTPD_REJECTS.inc(stage, restriction);
+            countReject(restriction);
         }
         if (trace != null) {
             trace.restriction(restriction, "implicit: " + why, outcome(status), status == REJECT ? rejected : null);
@@ -514,7 +520,7 @@ public final class PolicySession {
                     status = restriction(tracedName, arg, name, cls, implicit);
                 }
                 if (status == REJECT && !e.lists.containsKey(item)) {   // a class counts as the restriction inside it
-                    Metrics.SMTPD_REJECTS.inc(stage, tracedName);
+                    countReject(tracedName);
                 }
                 if (trace != null) {
                     evaluating(null, null);

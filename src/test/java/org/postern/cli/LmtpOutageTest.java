@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -27,8 +28,10 @@ import org.postern.testing.TestDovecot;
 /**
  * Dovecot's LMTP is down (nothing listens on the TCP port of {@code virtual_transport =
  * lmtp:inet:...}): accepted mail stays queued, deferred and logged as Postfix logs a refused
- * connection; when LMTP is back, {@code postern queue flush} delivers it. The backoff times
- * are an hour, so only the flush can have delivered it. The port is a small gate in front of
+ * connection; the refusal makes the destination dead, so the next message is deferred without
+ * a connection attempt ("delivery temporarily suspended"); when LMTP is back,
+ * {@code postern queue flush} delivers both. The backoff times are an hour, so only the flush
+ * can have delivered them. The port is a small gate in front of
  * a real Dovecot that the test opens and shuts (Dovecot picks its own port).
  * DovecotLmtpEndToEndTest covers the unix socket case with the retry timer.
  */
@@ -69,27 +72,47 @@ class LmtpOutageTest {
 
     @Test
     void mailWaitsInTheQueueWhileLmtpIsDownAndAFlushDeliversIt() throws Exception {
+        String refused = "connect to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" + gate.port + ": Connection refused";
         String id = send("lmtp-outage");
         postern.awaitLog(id + ": to=<alice@example.test>, relay=");
-        assertThat(postern.logText()).contains(id + ": to=<alice@example.test>, relay=none, ")
-                .containsPattern(id + ": to=<alice@example.test>, relay=none, delay=[0-9.]+, delays=[0-9./]+, "
-                        + "dsn=4\\.4\\.1, status=deferred \\(connect to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" + gate.port
-                        + ": Connection refused\\)");
+        assertThat(postern.logText()).containsPattern("postern/lmtp\\[\\d+\\]: " + id
+                + ": to=<alice@example.test>, relay=none, delay=[0-9.]+, delays=[0-9./]+, "
+                + "dsn=4\\.4\\.1, status=deferred \\(" + refused + "\\)");
+        // Postfix's qmgr: a refused connection makes the destination dead for minimal_backoff_time.
+        assertThat(postern.logText()).containsPattern("postern/qmgr\\[\\d+\\]: " + id + ": destination "
+                + "lmtp:inet:127\\.0\\.0\\.1:" + gate.port + " is not reachable; deliveries to it are suspended "
+                + "for 3600s: " + refused + "\n");
         TestPostern.await(() -> postern.server().queueManager().idle(), Duration.ofSeconds(20), "queue manager idle");
-        assertThat(postern.server().spool().get(id)).hasValueSatisfying(e -> assertThat(e.envelope().recipients())
-                .singleElement().satisfies(r -> assertThat(r.status()).isEqualTo(Recipient.Status.DEFERRED)));
+
+        // The next message is not tried: deferred at once with the reason, logged by the retry
+        // service as Postfix's error(8) logs it.
+        String second = send("lmtp-outage second");
+        postern.awaitLog(second + ": to=<alice@example.test>, relay=");
+        assertThat(postern.logText()).containsPattern("postern/error\\[\\d+\\]: " + second
+                + ": to=<alice@example.test>, relay=none, delay=[0-9.]+, delays=[0-9.]+/0/0/0, "
+                + "dsn=4\\.4\\.1, status=deferred \\(delivery temporarily suspended: " + refused + "\\)");
+        assertThat(postern.logText()).as("no LMTP connection attempt for the second message")
+                .doesNotContainPattern("postern/lmtp\\[\\d+\\]: " + second + ": ");
+        TestPostern.await(() -> postern.server().queueManager().idle(), Duration.ofSeconds(20), "queue manager idle");
+        for (String queued : List.of(id, second)) {
+            assertThat(postern.server().spool().get(queued)).hasValueSatisfying(e -> assertThat(e.envelope().recipients())
+                    .singleElement().satisfies(r -> assertThat(r.status()).isEqualTo(Recipient.Status.DEFERRED)));
+        }
         assertThat(dovecot.messages("alice", "example.test")).isEmpty();
 
         gate.open();
         var flushed = new SpoolTools(postern.server().spool(), postern.server().queueManager(), Clock.systemUTC())
                 .flush(null);   // what postern queue flush asks the running server to do
-        assertThat(flushed.done()).containsExactly(id);
-        TestPostern.await(() -> dovecot.messages("alice", "example.test").stream()
-                .anyMatch(m -> new String(m, StandardCharsets.UTF_8).contains("Subject: lmtp-outage")),
+        assertThat(flushed.done()).containsExactlyInAnyOrder(id, second);
+        TestPostern.await(() -> dovecot.messages("alice", "example.test").size() == 2,
                 Duration.ofSeconds(20), "delivery to Dovecot after the flush");
         postern.awaitLog(id + ": removed");
-        assertThat(postern.logText()).containsPattern(id + ": to=<alice@example.test>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:"
-                + gate.port + ", .*status=sent \\(250 2\\.0\\.0 ");
+        postern.awaitLog(second + ": removed");
+        for (String delivered : List.of(id, second)) {
+            assertThat(postern.logText()).containsPattern("postern/lmtp\\[\\d+\\]: " + delivered
+                    + ": to=<alice@example.test>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:"
+                    + gate.port + ", .*status=sent \\(250 2\\.0\\.0 ");
+        }
     }
 
     private static String send(String subject) throws IOException {

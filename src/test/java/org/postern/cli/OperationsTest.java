@@ -123,6 +123,10 @@ class OperationsTest {
             c.command("EHLO client.example.net");
             String plain = Base64.getEncoder().encodeToString("\0alice@example.test\0wrong".getBytes(StandardCharsets.UTF_8));
             assertThat(c.command("AUTH PLAIN " + plain)).startsWith("535");
+            // Not logged in: the listener's smtpd_client_restrictions (permit_sasl_authenticated,
+            // reject) refuse at RCPT, a reject counted for this listener.
+            assertThat(c.command("MAIL FROM:<alice@example.test>")).startsWith("250");
+            assertThat(c.command("RCPT TO:<alice@example.test>")).startsWith("554");
             c.command("QUIT");
         }
         postern.awaitMessage("alice@example.test", "metrics-marker");
@@ -142,8 +146,15 @@ class OperationsTest {
                 - value(before, "postern_smtpd_connections_total{listener=\"" + submissions + "\"}")).isEqualTo(1);
         assertThat(value(after, "postern_smtpd_messages_accepted_total{listener=\"" + smtp + "\"}")
                 - value(before, "postern_smtpd_messages_accepted_total{listener=\"" + smtp + "\"}")).isEqualTo(1);
-        String unlisted = "postern_smtpd_rejects_total{stage=\"RCPT\",restriction=\"reject_unlisted_recipient\"}";
+        String unlisted = "postern_smtpd_rejects_total{listener=\"" + smtp
+                + "\",stage=\"RCPT\",restriction=\"reject_unlisted_recipient\"}";
         assertThat(value(after, unlisted) - value(before, unlisted)).isEqualTo(1);
+        String rejectOnSubmissions = "postern_smtpd_rejects_total{listener=\"" + submissions
+                + "\",stage=\"RCPT\",restriction=\"reject\"}";
+        assertThat(value(after, rejectOnSubmissions) - value(before, rejectOnSubmissions)).isEqualTo(1);
+        String rejectOnSmtp = "postern_smtpd_rejects_total{listener=\"" + smtp + "\",stage=\"RCPT\",restriction=\"reject\"}";
+        assertThat(value(after, rejectOnSmtp)).as("the submissions reject is not the smtp listener's")
+                .isEqualTo(value(before, rejectOnSmtp));
         assertThat(value(after, "postern_smtpd_auth_failures_total{listener=\"" + submissions + "\"}")
                 - value(before, "postern_smtpd_auth_failures_total{listener=\"" + submissions + "\"}")).isEqualTo(1);
         assertThat(sum(after, "postern_dns_query_duration_seconds_count")).isGreaterThan(

@@ -38,6 +38,7 @@ class LmtpClientProtocolTest {
         final List<String> capabilities;
         final List<String> rcptReplies = new ArrayList<>();
         final List<String> dataReplies = new ArrayList<>();
+        volatile String greeting = "220 scripted LMTP";
         String mailReply = "250 2.1.0 OK";
         boolean hangUpAfterFirstDataReply;
         final List<String> commands = Collections.synchronizedList(new ArrayList<>());
@@ -58,7 +59,7 @@ class LmtpClientProtocolTest {
             try (Socket s = socket.accept()) {
                 InputStream in = s.getInputStream();
                 OutputStream out = s.getOutputStream();
-                reply(out, "220 scripted LMTP");
+                reply(out, greeting);
                 int rcpt = 0;
                 for (String line; (line = readLine(in)) != null; ) {
                     commands.add(line);
@@ -221,8 +222,26 @@ class LmtpClientProtocolTest {
             assertThat(r.status()).isEqualTo(Status.DEFERRED);
             assertThat(r.dsn()).isEqualTo("4.3.0");
             assertThat(r.text()).endsWith("said: 451 4.3.0 try later (in reply to MAIL FROM command)");
+            assertThat(r.connectionFailure()).as("a server that answers is alive").isFalse();
         });
         assertThat(server.commands).doesNotContain("DATA").noneMatch(c -> c.startsWith("RCPT"));
+    }
+
+    @Test
+    void refusedGreetingIsTheDestinationsFailure() throws Exception {
+        server = new ScriptedServer();
+        server.greeting = "421 4.3.2 Service shutting down";
+
+        DeliveryResult r = deliver(server, Envelope.of("s@x", List.of("a@x")), "x\r\n").getFirst();
+        server.awaitDone();
+
+        assertThat(r.status()).isEqualTo(Status.DEFERRED);
+        assertThat(r.dsn()).isEqualTo("4.3.2");
+        assertThat(r.text()).isEqualTo("host 127.0.0.1[127.0.0.1]:" + server.socket.getLocalPort()
+                + " refused to talk to me: 421 4.3.2 Service shutting down");
+        // Like a refused connection, this marks the destination dead in the queue manager.
+        assertThat(r.connectionFailure()).isTrue();
+        assertThat(server.commands).isEmpty();
     }
 
     @Test

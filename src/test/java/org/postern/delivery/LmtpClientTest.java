@@ -209,6 +209,7 @@ class LmtpClientTest {
                 assertThat(r.dsn()).isEqualTo("4.4.1");
                 assertThat(r.relay()).isEqualTo("none");
                 assertThat(r.text()).startsWith("connect to mx.example.net[" + path + "]: ");
+                assertThat(r.connectionFailure()).isTrue();
             });
         }
     }
@@ -223,6 +224,7 @@ class LmtpClientTest {
             DeliveryResult r = send(client, List.of("a@example.com"), message("s", "x\r\n")).getFirst();
             assertThat(r.status()).isEqualTo(Status.DEFERRED);
             assertThat(r.text()).startsWith("connect to 127.0.0.1[127.0.0.1]:" + port + ": ");
+            assertThat(r.connectionFailure()).as("the destination's failure, for the dead-destination memory").isTrue();
         }
     }
 
@@ -237,6 +239,7 @@ class LmtpClientTest {
             assertThat(r.dsn()).isEqualTo("4.4.2");
             assertThat(r.text()).isEqualTo("conversation with 127.0.0.1[127.0.0.1]:" + silent.getLocalPort()
                     + " timed out while receiving the initial server greeting");
+            assertThat(r.connectionFailure()).isTrue();
         }
     }
 
@@ -258,14 +261,15 @@ class LmtpClientTest {
             assertThat(r.status()).isEqualTo(Status.DEFERRED);
             assertThat(r.text()).isEqualTo("lost connection with 127.0.0.1[127.0.0.1]:" + server.getLocalPort()
                     + " while performing the LHLO handshake");
+            assertThat(r.connectionFailure()).isTrue();
         }
     }
 
     @Test
     void dsnFromReply() {
-        assertThat(LmtpClient.dsn(new LmtpClient.Reply(452, List.of("4.2.2 <a@b> Quota exceeded")))).isEqualTo("4.2.2");
-        assertThat(LmtpClient.dsn(new LmtpClient.Reply(550, List.of("no enhanced code")))).isEqualTo("5.0.0");
-        assertThat(LmtpClient.dsn(new LmtpClient.Reply(450, List.of("5.1.1 class mismatch")))).isEqualTo("4.0.0");
-        assertThat(LmtpClient.dsn(new LmtpClient.Reply(250, List.of("2.1.5")))).isEqualTo("2.1.5");
+        assertThat(new Reply(452, List.of("4.2.2 <a@b> Quota exceeded")).dsn()).isEqualTo("4.2.2");
+        assertThat(new Reply(550, List.of("no enhanced code")).dsn()).isEqualTo("5.0.0");
+        assertThat(new Reply(450, List.of("5.1.1 class mismatch")).dsn()).isEqualTo("4.0.0");
+        assertThat(new Reply(250, List.of("2.1.5")).dsn()).isEqualTo("2.1.5");
     }
 }

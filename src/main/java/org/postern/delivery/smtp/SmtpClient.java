@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
 import javax.net.ssl.SSLSocket;
 import org.postern.delivery.DeliveryResult;
 import org.postern.delivery.DeliveryResult.Status;
+import org.postern.delivery.Reply;
+import org.postern.delivery.SmtpWire;
 import org.postern.queue.Envelope;
 import org.postern.queue.Recipient;
 import org.postern.queue.Transport;
@@ -382,7 +384,7 @@ final class SmtpClient {
                         : refused(done, "end of DATA", recipients.get(i).address());
             }
             return new Attempt(List.of(results), elsewhere, true);
-        } catch (SmtpConnection.ContentFailure e) {
+        } catch (SmtpWire.ContentReadException e) {
             c.close(); // never send the final dot after a partial message
             fillMissing(results, elsewhere, recipients, DeliveryResult.local("", Status.DEFERRED, "4.3.0",
                     "error reading message content: " + e.getMessage(), relay()), false);
@@ -446,7 +448,7 @@ final class SmtpClient {
                 }
                 done = r;
             }
-        } catch (SmtpConnection.ContentFailure e) {
+        } catch (SmtpWire.ContentReadException e) {
             c.close(); // never send LAST after a partial message
             fillMissing(results, elsewhere, recipients, DeliveryResult.local("", Status.DEFERRED, "4.3.0",
                     "error reading message content: " + e.getMessage(), relay()), false);
@@ -473,7 +475,7 @@ final class SmtpClient {
     }
 
     /** Reads until {@code buffer} is full or the content ends; the number of octets read. */
-    private static int fill(InputStream in, byte[] buffer) throws SmtpConnection.ContentFailure {
+    private static int fill(InputStream in, byte[] buffer) throws SmtpWire.ContentReadException {
         int filled = 0;
         try {
             while (filled < buffer.length) {
@@ -484,7 +486,7 @@ final class SmtpClient {
                 filled += n;
             }
         } catch (IOException e) {
-            throw new SmtpConnection.ContentFailure(e);
+            throw new SmtpWire.ContentReadException(e);
         }
         return filled;
     }

@@ -2,7 +2,6 @@ package org.postern.delivery.smtp;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,9 +12,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -24,6 +21,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
+import org.postern.delivery.Reply;
+import org.postern.delivery.SmtpWire;
 
 /**
  * One TCP connection to a remote SMTP server: blocking socket, buffered command writes (so a
@@ -35,9 +34,6 @@ import javax.net.ssl.SSLSocketFactory;
  * socket, which wakes a writer blocked on a full send buffer.
  */
 final class SmtpConnection implements Closeable {
-
-    private static final int MAX_LINE = 8192;
-    private static final int MAX_REPLY_LINES = 1000;
 
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("smtp-client-watchdog").daemon().factory());
@@ -126,17 +122,7 @@ final class SmtpConnection implements Closeable {
     }
 
     void flush() throws IOException {
-        ScheduledFuture<?> alarm = WATCHDOG.schedule(() -> {
-            timedOut = true;
-            closeQuietly(socket);
-        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        try {
-            out.flush();
-        } catch (IOException e) {
-            throw timedOut ? new SocketTimeoutException("timed out") : e;
-        } finally {
-            alarm.cancel(false);
-        }
+        watched(out::flush);
     }
 
     /** Flushes what is queued and reads one reply. */
@@ -149,42 +135,7 @@ final class SmtpConnection implements Closeable {
     /** Reads one possibly multi-line reply ({@code 250-} on all lines but the last). */
     Reply read() throws IOException {
         socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
-        List<String> lines = new ArrayList<>();
-        int code = -1;
-        while (true) {
-            String line = readLine();
-            if (line.length() < 3 || !Character.isDigit(line.charAt(0)) || !Character.isDigit(line.charAt(1))
-                    || !Character.isDigit(line.charAt(2))
-                    || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
-                throw new IOException("malformed reply: " + line);
-            }
-            int lineCode = Integer.parseInt(line.substring(0, 3));
-            if (code >= 0 && lineCode != code) {
-                throw new IOException("malformed multi-line reply: " + line);
-            }
-            code = lineCode;
-            if (lines.size() < MAX_REPLY_LINES) {
-                lines.add(line.length() > 4 ? line.substring(4) : "");
-            }
-            if (line.length() == 3 || line.charAt(3) == ' ') {
-                return new Reply(code, lines);
-            }
-        }
-    }
-
-    private String readLine() throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
-        for (int b; (b = in.read()) != '\n'; ) {
-            if (b < 0) {
-                throw new IOException("connection closed by server");
-            }
-            if (line.size() < MAX_LINE) {
-                line.write(b);
-            }
-        }
-        byte[] bytes = line.toByteArray();
-        int len = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-        return new String(bytes, 0, len, StandardCharsets.UTF_8);
+        return SmtpWire.readReply(in);
     }
 
     /** Records the EHLO reply's keywords (RFC 5321 section 4.1.1.1: one per line after the first). */
@@ -222,46 +173,25 @@ final class SmtpConnection implements Closeable {
     }
 
     /**
-     * Sends the message and the final dot (RFC 5321 section 4.5.2): a line starting with "."
-     * gets one more "."; a bare LF becomes CRLF (section 2.3.8); an unterminated last line is ended.
+     * Sends the message and the final dot (RFC 5321 section 4.5.2), then flushes.
      *
-     * @throws ContentFailure when reading the message failed (a local problem)
+     * @throws SmtpWire.ContentReadException when reading the message failed (a local problem)
      */
     void data(InputStream content) throws IOException {
-        ScheduledFuture<?>[] alarm = new ScheduledFuture<?>[1];
-        try {
-            DotStuffer stuffer = new DotStuffer(out);
-            byte[] buf = new byte[64 * 1024];
-            while (true) {
-                int n;
-                try {
-                    n = content.read(buf);
-                } catch (IOException e) {
-                    throw new ContentFailure(e);
-                }
-                if (n < 0) {
-                    break;
-                }
-                // smtp_data_xfer_timeout limits each write, as in Postfix, not the whole transfer.
-                alarm[0] = WATCHDOG.schedule(() -> {
-                    timedOut = true;
-                    closeQuietly(socket);
-                }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-                stuffer.write(buf, n);
-                alarm[0].cancel(false);
+        // smtp_data_xfer_timeout limits each write, as in Postfix, not the whole transfer.
+        OutputStream watchedOut = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
             }
-            stuffer.finish();
-            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
-            flush();
-        } catch (ContentFailure e) {
-            throw e;
-        } catch (IOException e) {
-            throw timedOut ? new SocketTimeoutException("timed out") : e;
-        } finally {
-            if (alarm[0] != null) {
-                alarm[0].cancel(false);
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                watched(() -> out.write(b, off, len));
             }
-        }
+        };
+        SmtpWire.writeData(watchedOut, new byte[0], content);
+        flush();
     }
 
     /**
@@ -271,13 +201,27 @@ final class SmtpConnection implements Closeable {
      */
     void bdat(byte[] chunk, int length, boolean last) throws IOException {
         command("BDAT " + length + (last ? " LAST" : ""));
+        watched(() -> {
+            out.write(chunk, 0, length);
+            out.flush();
+        });
+    }
+
+    private interface SocketWrite {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs one write within the current timeout: the socket has no write timeout, so a watchdog
+     * closes it, which wakes a writer blocked on a full send buffer.
+     */
+    private void watched(SocketWrite write) throws IOException {
         ScheduledFuture<?> alarm = WATCHDOG.schedule(() -> {
             timedOut = true;
             closeQuietly(socket);
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
-            out.write(chunk, 0, length);
-            out.flush();
+            write.run();
         } catch (IOException e) {
             throw timedOut ? new SocketTimeoutException("timed out") : e;
         } finally {
@@ -288,13 +232,6 @@ final class SmtpConnection implements Closeable {
     /** True when the server has sent something that was not read yet (a pipelined reply). */
     boolean replyWaiting() throws IOException {
         return in.available() > 0;
-    }
-
-    /** Reading the message content failed: not the server's fault. */
-    static final class ContentFailure extends IOException {
-        ContentFailure(IOException cause) {
-            super(cause.getMessage(), cause);
-        }
     }
 
     boolean isOpen() {
@@ -311,50 +248,6 @@ final class SmtpConnection implements Closeable {
             s.close();
         } catch (IOException ignored) {
             // closing is best effort
-        }
-    }
-
-    /** Transparency (RFC 5321 section 4.5.2) and CRLF line ends for the DATA stream. */
-    private static final class DotStuffer {
-        private final OutputStream out;
-        private byte[] chunk = new byte[0];
-        private boolean lineStart = true;
-        private boolean prevCr;
-
-        DotStuffer(OutputStream out) {
-            this.out = out;
-        }
-
-        void write(byte[] data, int len) throws IOException {
-            if (chunk.length < 2 * len) {
-                chunk = new byte[2 * len];
-            }
-            int n = 0;
-            for (int i = 0; i < len; i++) {
-                byte b = data[i];
-                if (b == '\n') {
-                    if (!prevCr) {
-                        chunk[n++] = '\r';
-                    }
-                    chunk[n++] = '\n';
-                    lineStart = true;
-                    prevCr = false;
-                    continue;
-                }
-                if (lineStart && b == '.') {
-                    chunk[n++] = '.';
-                }
-                chunk[n++] = b;
-                lineStart = false;
-                prevCr = b == '\r';
-            }
-            out.write(chunk, 0, n);
-        }
-
-        void finish() throws IOException {
-            if (!lineStart) {
-                out.write(prevCr ? new byte[] {'\n'} : new byte[] {'\r', '\n'});
-            }
         }
     }
 }

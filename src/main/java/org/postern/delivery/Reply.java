@@ -1,32 +1,33 @@
-package org.postern.delivery.smtp;
+package org.postern.delivery;
 
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A reply of a remote SMTP server: the three-digit code and the text of each line
- * (RFC 5321 section 4.2), as the client reads it.
+ * A reply of the SMTP or LMTP server a delivery agent talks to: the three-digit code and the
+ * text of each line (RFC 5321 section 4.2), as {@link SmtpWire#readReply} reads it.
  */
-record Reply(int code, List<String> lines) {
+public record Reply(int code, List<String> lines) {
 
     /** RFC 3463 enhanced status code at the start of a reply text (RFC 2034 section 4). */
     private static final Pattern ENHANCED = Pattern.compile("^([245])\\.(\\d{1,3})\\.(\\d{1,3})(?=\\s|$)");
 
-    Reply {
+    public Reply {
         lines = List.copyOf(lines);
     }
 
     /** The reply as one line, {@code 250 2.0.0 text}, lines joined by a space (as Postfix logs it). */
-    String text() {
+    public String text() {
         return code + " " + String.join(" ", lines).strip();
     }
 
-    int kind() {
+    /** The first digit of the code: 2 positive, 3 intermediate, 4 temporary, 5 permanent. */
+    public int kind() {
         return code / 100;
     }
 
-    boolean positive() {
+    public boolean positive() {
         return kind() == 2;
     }
 
@@ -34,7 +35,7 @@ record Reply(int code, List<String> lines) {
      * The reply's enhanced status code, or {@code class.0.0} when it has none or one whose class
      * disagrees with the reply code (RFC 2034 section 4); 4.0.0 for a reply that is neither 2, 4 nor 5.
      */
-    String dsn() {
+    public String dsn() {
         int cls = kind();
         if (cls != 2 && cls != 4 && cls != 5) {
             return "4.0.0";
