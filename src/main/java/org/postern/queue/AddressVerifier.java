@@ -86,14 +86,15 @@ public final class AddressVerifier implements AddressVerification {
         return probes.computeIfAbsent(key, k -> {
             CompletableFuture<Result> future = new CompletableFuture<>();
             Thread.ofVirtual().name("verify-probe").start(() -> {
-                // The answer is stored and the probe forgotten before anyone sees the result, so the
-                // next query either finds the answer or starts a new probe.
+                // The probe is forgotten before its answer is stored: whoever finds the answer
+                // finds no running probe, so a query that finds it already expired starts a new
+                // probe instead of joining this one. In between, a query may start a second probe.
                 try {
                     Result r = runProbe(address);
+                    probes.remove(key, future);
                     if (r.status() == Status.DELIVERABLE || options.negativeCache()) {
                         answers.put(key, new Answer(r, clock.instant()));
                     }
-                    probes.remove(key, future);
                     future.complete(r);
                 } catch (RuntimeException e) {
                     probes.remove(key, future);
