@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,7 +44,7 @@ import org.postern.testing.ScriptedSmtpServer;
 class OpenRelayTest {
 
     @TempDir
-    static java.nio.file.Path dir;
+    static Path dir;
     static ScriptedSmtpServer nextHop;
     static TestPostern postern;
 
@@ -266,7 +268,7 @@ class OpenRelayTest {
         for (List<String> session : nextHop.sessions()) {
             String mailFrom = null;
             for (String line : session) {
-                String upper = line.toUpperCase(java.util.Locale.ROOT);
+                String upper = line.toUpperCase(Locale.ROOT);
                 if (upper.startsWith("MAIL FROM:")) {
                     mailFrom = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
                 } else if (upper.startsWith("RCPT TO:") && sender.equalsIgnoreCase(mailFrom)) {
