@@ -10,6 +10,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -192,11 +193,31 @@ public final class ServerTls {
         socket.setUseClientMode(false);
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setProtocols(protocols.toArray());
+        parameters.setCipherSuites(aeadOnly(socket.getEnabledCipherSuites()));
         parameters.setUseCipherSuitesOrder(true); // pick by our (the JDK default) order, not the client's
         parameters.setNeedClientAuth(false);
         parameters.setWantClientAuth(askClientCert);
         socket.setSSLParameters(parameters);
         return socket;
+    }
+
+    /**
+     * The cipher suites a server socket offers: of the JDK's enabled ones (which already leave
+     * out NULL, anonymous, export, DES, RC4, 3DES and RSA key transport), only the AEAD suites,
+     * in the JDK's order. TLS 1.3 has nothing else (RFC 8446 section 5.2); for TLS 1.2 that keeps
+     * AES-GCM, AES-CCM and ChaCha20-Poly1305 with ECDHE or DHE, the suites RFC 9325 section 4.2
+     * recommends, and drops the CBC-mode suites with HMAC, whose MAC-then-encrypt construction is
+     * what padding-oracle attacks such as Lucky Thirteen exploit. Every client that speaks TLS
+     * 1.2 (the oldest protocol enabled) has an AEAD suite. The renegotiation signalling value
+     * (RFC 5746 section 3.3) is not a cipher and stays.
+     */
+    static String[] aeadOnly(String[] suites) {
+        return Arrays.stream(suites).filter(ServerTls::isAeadOrSignal).toArray(String[]::new);
+    }
+
+    private static boolean isAeadOrSignal(String suite) {
+        return suite.contains("_GCM_") || suite.contains("_CCM") || suite.contains("_CHACHA20_POLY1305_")
+                || suite.equals("TLS_EMPTY_RENEGOTIATION_INFO_SCSV");
     }
 
     /** Runs the handshake on a socket from {@link #wrap} and returns what it agreed. */

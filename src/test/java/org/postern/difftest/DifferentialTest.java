@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postern.cli.TestPostern;
+import org.postern.testing.RelayTricks;
 import org.postern.testing.Section9;
 
 /**
@@ -56,6 +57,8 @@ class DifferentialTest {
             // Postern's address parser follows RFC 5321: a second "@" is bad syntax (501); Postfix's
             // tokenizer accepts it and then treats it as sender-specified routing.
             "d/double at", "d/double at sender",
+            "m/stranger, double @", "m/mynetworks, double @",
+            "m/stranger, double @, remote last", "m/mynetworks, double @, remote last",
             // Postern requires EHLO before AUTH (AUTH is an ESMTP extension, RFC 4954); Postfix 3.7
             // accepts AUTH before any HELO/EHLO unless smtpd_helo_required = yes.
             "h/AUTH without EHLO",
@@ -378,6 +381,19 @@ class DifferentialTest {
                 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
                 smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:@POLICY@
                 smtpd_data_restrictions = check_policy_service inet:127.0.0.1:@POLICY@
+                """);
+    }
+
+    static {
+        // (m) The open-relay tricks of OpenRelayTest under the default smtpd_relay_restrictions
+        // (Postern's default is Postfix 3.7's: permit_mynetworks, permit_sasl_authenticated,
+        // defer_unauth_destination). The private Postfix accepts any local-class recipient
+        // (local_recipient_maps is empty there), and Postern is set the same; Postfix's local
+        // transport must then not be error:, which smtpd would apply at RCPT to an address
+        // literal of its own (Postern accepts and ignores local_transport).
+        CONFIGS.put("m", """
+                local_recipient_maps =
+                local_transport = discard:
                 """);
     }
 
@@ -749,6 +765,15 @@ class DifferentialTest {
         s("l", "policy ok, unknown mailbox").to("ok@example.test");
         s("l", "policy at DATA").to("bob@example.test").data();
         s("l", "policy dip then reject").to("bob@example.test", "dip@example.test", "reject@example.test");
+    }
+
+    static {
+        // (m) relay tricks, from a stranger and from a mynetworks client
+        for (RelayTricks trick : RelayTricks.ALL) {
+            String[] steps = {"EHLO mail.client.example", "MAIL FROM:<tester@sender.example>", "RCPT TO:" + trick.argument()};
+            s("m", "stranger, " + trick.name()).steps(steps);
+            s("m", "mynetworks, " + trick.name()).ip("192.0.2.5").steps(steps);
+        }
     }
 
     /**

@@ -120,6 +120,27 @@ class ServerTlsTest {
     }
 
     @Test
+    void onlyAeadCipherSuitesAreOffered() throws Exception {
+        String[] jdkDefaults = SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites();
+        assertThat(jdkDefaults).as("the JDK's defaults, which the filter must narrow").anyMatch(s -> s.contains("_CBC_"));
+        String[] offered = ServerTls.aeadOnly(jdkDefaults);
+        assertThat(offered).noneMatch(s -> s.contains("_CBC_"))
+                .contains("TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+                        "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384");
+
+        // A TLS 1.2 client that offers only a CBC suite (enabled by default in the JDK) gets no handshake.
+        TlsCredential credential = newCredential("a");
+        ServerTls tls = ServerTls.fromFiles(credential.files().get(0), credential.files().get(1), TlsProtocols.defaults());
+        Future<TlsFacts> server = loopback.serveOne(tls, true);
+        SSLContext client = Loopback.clientTrusting(credential.leaf());
+        assertThatThrownBy(() -> loopback.connect(client, true, new String[] {"TLSv1.2"},
+                new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"})).isInstanceOf(SSLException.class);
+        assertThatThrownBy(() -> Loopback.await(server)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(SSLException.class);
+    }
+
+    @Test
     void protocolsNotEnabledAreRefused() throws Exception {
         TlsCredential credential = newCredential("a");
         ServerTls tls = ServerTls.fromFiles(credential.files().get(0), credential.files().get(1),
