@@ -32,15 +32,54 @@ public final class TestPostern implements AutoCloseable {
 
     private final Path dir;
     private final TestDnsServer dns;
-    private final Context context;
+    private Context context;
     private final PosternServer server;
-    private final int smtpPort;
-    private final int submissionPort;
-    private final int submissionsPort;
+    private int smtpPort;
+    private int submissionPort;
+    private int submissionsPort;
 
     private TestPostern(Path dir, String extraMainCf) throws Exception {
         this.dir = dir;
         this.dns = new TestDnsServer();
+        Path config = writeConfiguration(extraMainCf);
+        context = new Context(config);
+        MailLog.configure(HOSTNAME, "postern", log(), false);
+        AccountStore accounts = context.accounts();
+        accounts.addDomain("example.test");
+        for (String user : List.of("alice", "bob")) {
+            accounts.addMailbox(user + "@example.test", PasswordSchemes.hash("SHA512-CRYPT", PASSWORD.toCharArray()), 0);
+        }
+        server = startOnFreePorts(config, extraMainCf);
+    }
+
+    /**
+     * Starts the server; when a port found free was taken meanwhile (by any process's outgoing
+     * connection: free ports come from the ephemeral range), tries again on other ports.
+     */
+    private PosternServer startOnFreePorts(Path config, String extraMainCf) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return PosternServer.start(context);
+            } catch (PosternServer.StartException e) {
+                if (attempt == 5 || !(rootCause(e) instanceof java.net.BindException)) {
+                    throw e;
+                }
+                context.close();
+                writeConfiguration(extraMainCf);
+                context = new Context(config);
+            }
+        }
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** Writes main.cf and master.cf with newly chosen free ports; returns the folder. */
+    private Path writeConfiguration(String extraMainCf) throws IOException {
         smtpPort = freePort();
         submissionPort = freePort();
         submissionsPort = freePort();
@@ -78,14 +117,7 @@ public final class TestPostern implements AutoCloseable {
                   -o smtpd_sender_restrictions=reject_sender_login_mismatch
                   -o smtpd_reject_unlisted_recipient=no
                 """.formatted(smtpPort, submissionPort, submissionsPort));
-        context = new Context(config);
-        MailLog.configure(HOSTNAME, "postern", log(), false);
-        AccountStore accounts = context.accounts();
-        accounts.addDomain("example.test");
-        for (String user : List.of("alice", "bob")) {
-            accounts.addMailbox(user + "@example.test", PasswordSchemes.hash("SHA512-CRYPT", PASSWORD.toCharArray()), 0);
-        }
-        server = PosternServer.start(context);
+        return config;
     }
 
     /** Starts one in {@code dir} with extra main.cf lines. */
