@@ -7,7 +7,7 @@
 # port with its own configuration in the work folder.
 #
 # Both servers, the same checks:
-#   smtpd_client_restrictions    = reject_rbl_client dnsbl.bench.test, reject_unknown_client_hostname
+#   smtpd_client_restrictions    = reject_rbl_client dnsbl.example, reject_unknown_client_hostname
 #   smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, SPF
 #                                  (Postfix: check_policy_service unix:private/policyd-spf;
 #                                   Postern: check_spf)
@@ -23,23 +23,28 @@
 # resolver (Postfix, policyd-spf's dnspython, OpenDMARC) takes a resolv.conf nameserver without a
 # port. The Postfix master, OpenDKIM and OpenDMARC run in private mount namespaces whose
 # /etc/resolv.conf names it and whose /etc/hosts is empty (bench_with_resolver in bench/lib.sh),
-# so the client's PTR record comes from DNS; OpenDKIM (libunbound) forwards to it by its
-# ResolverConfiguration file.
-# Postern gets it in dns_servers. The zone: 1.0.0.127.in-addr.arpa PTR mail.sender.test, whose A
-# is 127.0.0.1 (the client: smtp-source cannot choose its source address); SPF records for
-# sender.test and the HELO name mail.sender.test that pass 127.0.0.1; the DKIM key
-# bench._domainkey.sender.test (RSA 2048); _dmarc.sender.test p=reject; a DNSBL zone that lists
-# 127.0.0.2 but not the client (its lookup answers NXDOMAIN). Neither side caches DNS except
-# OpenDKIM, whose libunbound keeps answers (the DKIM key) for their TTL.
+# so the client's PTR record comes from DNS. Postern gets it in dns_servers. Debian's OpenDKIM
+# resolves with libunbound, pointed at the test server by its Nameservers setting; libunbound
+# answers NXDOMAIN itself for names under test. (an RFC 6761 special-use name), so the names
+# looked up here are under example. (A libunbound configuration file could lift that, but OpenDKIM
+# parses it again for every message, and at 20 sessions libunbound's parser, which is not
+# thread-safe, crashed OpenDKIM.)
 #
-# Messages: one message (BENCH_CHECKS_BODY bytes of body, about 2.7 KB in all) signed by
-# sender.test with rsa-sha256 2048 (dkimpy), sent again and again: verification does the same work
-# each time. smtp-source sends it with -F; bench/LatencyClient.java with --file.
+# The zone: 1.0.0.127.in-addr.arpa PTR mail.sender.example, whose A is 127.0.0.1 (the client:
+# smtp-source cannot choose its source address); SPF records for sender.example and the HELO name
+# mail.sender.example that pass 127.0.0.1; the DKIM key bench._domainkey.sender.example (RSA 2048);
+# _dmarc.sender.example p=reject; a DNSBL zone that lists 127.0.0.2 but not the client (its lookup
+# answers NXDOMAIN). Postern caches no DNS answers; OpenDKIM's libunbound keeps them for their TTL
+# (one DKIM key lookup in all), and each Postfix smtpd process remembers its DNSBL results.
+#
+# Messages: one message (BENCH_CHECKS_BODY bytes of body, 2.8 KB in all) signed by sender.example
+# with rsa-sha256 2048 (dkimpy), sent again and again: verification does the same work each time.
+# smtp-source sends it with -F; bench/LatencyClient.java with --file.
 #
 # Before measuring, per server (fails loudly otherwise): one message to check@example.test,
 # which transport_maps sends to a Maildir instead of discard:, must carry SPF, DKIM and DMARC
 # passes (Postfix: Received-SPF: Pass from policyd-spf, dkim=pass from OpenDKIM, dmarc=pass from
-# OpenDMARC; Postern: its Authentication-Results) and a Received line naming mail.sender.test
+# OpenDMARC; Postern: its Authentication-Results) and a Received line naming mail.sender.example
 # (reverse DNS); and a copy with a changed body from a sender without SPF must be refused with 550
 # (DMARC p=reject enforced). After each server, the DNS server's query counts must show the DNSBL,
 # PTR, SPF, DKIM key and DMARC lookups.
@@ -65,9 +70,9 @@ BENCH_SERVERS=${BENCH_SERVERS:-"postfix postern"}
 BENCH_WARMUP=${BENCH_WARMUP:-1000}
 BENCH_LATENCY_MESSAGES=${BENCH_LATENCY_MESSAGES:-2000}
 SYSTEM_PYTHON=/usr/bin/python3   # Debian's, which has python3-dkim (a python3 on PATH may not)
-HELO=mail.sender.test
-SENDER=sender@sender.test
-DNSBL=dnsbl.bench.test
+HELO=mail.sender.example
+SENDER=sender@sender.example
+DNSBL=dnsbl.example
 
 for tool in /usr/sbin/opendkim /usr/sbin/opendmarc /usr/bin/policyd-spf /usr/bin/openssl /usr/bin/unshare; do
     [ -x "$tool" ] || bench_die "$tool is missing: apt-get install -y opendkim opendmarc postfix-policyd-spf-python openssl util-linux"
@@ -105,30 +110,30 @@ record = "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
 # A TXT character-string holds at most 255 bytes (RFC 1035 section 3.3): split the key record.
 txt = " ".join('"%s"' % record[i:i + 250] for i in range(0, len(record), 250))
 with open(f"{work}/zone", "w") as z:
-    z.write(f"""# bench/checks.sh: the client 127.0.0.1 is mail.sender.test, sending for sender.test
-1.0.0.127.in-addr.arpa PTR mail.sender.test.
-mail.sender.test A 127.0.0.1
-mail.sender.test TXT "v=spf1 ip4:127.0.0.1 -all"
-sender.test MX 10 mail.sender.test.
-sender.test TXT "v=spf1 ip4:127.0.0.1 -all"
-bench._domainkey.sender.test TXT {txt}
-_dmarc.sender.test TXT "v=DMARC1; p=reject"
+    z.write(f"""# bench/checks.sh: the client 127.0.0.1 is mail.sender.example, sending for sender.example
+1.0.0.127.in-addr.arpa PTR mail.sender.example.
+mail.sender.example A 127.0.0.1
+mail.sender.example TXT "v=spf1 ip4:127.0.0.1 -all"
+sender.example MX 10 mail.sender.example.
+sender.example TXT "v=spf1 ip4:127.0.0.1 -all"
+bench._domainkey.sender.example TXT {txt}
+_dmarc.sender.example TXT "v=DMARC1; p=reject"
 # The DNSBL lists 127.0.0.2, not the client: the client's lookup answers NXDOMAIN.
-2.0.0.127.dnsbl.bench.test A 127.0.0.2
-2.0.0.127.dnsbl.bench.test TXT "listed for the benchmark"
+2.0.0.127.dnsbl.example A 127.0.0.2
+2.0.0.127.dnsbl.example TXT "listed for the benchmark"
 """)
 
 line = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmn\r\n"
 body = line * (body_size // len(line))
-header = ("From: Sender <sender@sender.test>\r\n"
+header = ("From: Sender <sender@sender.example>\r\n"
           "To: <user@example.test>\r\n"
           "Subject: benchmark with SPF, DKIM and DMARC\r\n"
           "Date: Sat, 28 Nov 2026 06:00:00 +0000\r\n"
-          "Message-ID: <checks-bench@sender.test>\r\n"
+          "Message-ID: <checks-bench@sender.example>\r\n"
           "MIME-Version: 1.0\r\n"
           "Content-Type: text/plain; charset=us-ascii\r\n")
 message = (header + "\r\n" + body).encode("ascii")
-signature = dkim.sign(message, b"bench", b"sender.test", key,
+signature = dkim.sign(message, b"bench", b"sender.example", key,
                       canonicalize=(b"relaxed", b"relaxed"),
                       include_headers=[b"from", b"to", b"subject", b"date", b"message-id",
                                        b"mime-version", b"content-type"])
@@ -188,8 +193,8 @@ dns_stop() {
 # Fails unless every kind of lookup the checks make reached the DNS server.
 dns_verify() {
     local server=$1 q
-    for q in "1.0.0.127.$DNSBL A" "1.0.0.127.in-addr.arpa PTR" "$HELO A" "sender.test TXT" \
-             "bench._domainkey.sender.test TXT" "_dmarc.sender.test TXT"; do
+    for q in "1.0.0.127.$DNSBL A" "1.0.0.127.in-addr.arpa PTR" "$HELO A" "sender.example TXT" \
+             "bench._domainkey.sender.example TXT" "_dmarc.sender.example TXT"; do
         grep -q " $q\$" "$DNS_COUNTS" || bench_die "$server: no DNS query for '$q' (see $DNS_COUNTS): a check did not run"
     done
 }
@@ -226,18 +231,7 @@ Syslog no
 UserID opendkim:opendkim
 AuthservID postfix.bench.test
 InternalHosts $companions/internal-hosts
-ResolverConfiguration $companions/unbound.conf
-EOF
-    # Debian's OpenDKIM resolves with libunbound, which by default neither reads resolv.conf nor
-    # queries loopback addresses (do-not-query-localhost), and answers NXDOMAIN itself for the
-    # special-use name test. (RFC 6761 section 6.2): forward everything to the test server.
-    cat >"$companions/unbound.conf" <<EOF
-server:
-    do-not-query-localhost: no
-    local-zone: "test." nodefault
-forward-zone:
-    name: "."
-    forward-addr: $DNS_HOST
+Nameservers $DNS_HOST
 EOF
     cat >"$companions/opendmarc.conf" <<EOF
 Socket inet:$dmarc_port@127.0.0.1
@@ -359,7 +353,7 @@ $(cat "$headers")"
     done
     bench_log "$server: sanity message headers:"
     grep -E '^(Received-SPF|Authentication-Results|Received):' "$headers" | sed 's/^/    /' >&2
-    if send_file "$port" "$work/tampered" sender@other.test user@example.test 1 1 >"$work/tampered-$server.out" 2>&1; then
+    if send_file "$port" "$work/tampered" sender@other.example user@example.test 1 1 >"$work/tampered-$server.out" 2>&1; then
         bench_die "$server accepted a message whose DKIM signature fails and whose domain publishes DMARC p=reject"
     fi
     grep -q 'got: 550' "$work/tampered-$server.out" \

@@ -12,9 +12,9 @@
 # users' mail and runs its DKIM signing path: the sender domain has no key, so nothing is signed).
 # The rate is BENCH_MESSAGES / the time from the first message sent until the last one is
 # delivered and removed from the queue; CPU covers the same span (the server's processes only:
-# smtp-sink counts for neither). Before it, a warm-up of BENCH_OUTBOUND_WARMUP messages is sent and
-# delivered on the same fresh server. smtp-sink, one per server, must have received every message (its counter),
-# and the log must show a status=sent delivery for each.
+# smtp-sink counts for neither). Before it, a warm-up of BENCH_OUTBOUND_WARMUP messages is sent
+# and delivered on the same fresh server. smtp-sink, one per server, must have received every
+# message (its counter), and the log must show a status=sent delivery for each.
 #
 # Usage: bench/outbound.sh   (as root)  BENCH_MESSAGES=5000 BENCH_OUTBOUND_SESSIONS=20
 #        BENCH_OUTBOUND_SIZE=2048 BENCH_OUTBOUND_WARMUP=1000 BENCH_SERVERS="postfix postern"
