@@ -51,8 +51,10 @@
 #
 # Measures as bench/acceptance.sh (warm-up, smtp-source for msgs/s, LatencyClient for latency),
 # with CPU and memory summed over the Postfix master's process tree (smtpd, cleanup, spawn and the
-# policyd-spf processes, ...) plus the OpenDKIM and OpenDMARC processes. The DNS server's own CPU
-# counts for neither.
+# policyd-spf processes, ...) plus the OpenDKIM and OpenDMARC processes; the column cpu_split gives
+# the three parts (master's tree + OpenDKIM + OpenDMARC, s/1000 messages). The DNS server's own
+# CPU counts for neither. DNS queries/msg: all queries the DNS server got during the run, divided
+# by all messages sent (warm-up, measured, latency and sanity messages).
 #
 # Usage: bench/checks.sh   (as root)  BENCH_MESSAGES=5000 BENCH_CHECKS_SESSIONS=20
 #        BENCH_CHECKS_BODY=2048 BENCH_WARMUP=1000 BENCH_LATENCY_MESSAGES=2000 BENCH_SERVERS="postfix postern"
@@ -93,7 +95,7 @@ work=$BENCH_WORK/checks
 mkdir -p "$work"
 chmod 755 "$work"
 results=$BENCH_WORK/checks.tsv
-printf 'server\tsessions\tsize\tmsgs\tsecs\trate\tcpu_s\tcpu_per_1000\thwm_mb\tpss_mb\tprocs\tlat_msgs\tlat_rate\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tdns_per_msg\tload\tnote\n' >"$results"
+printf 'server\tsessions\tsize\tmsgs\tsecs\trate\tcpu_s\tcpu_per_1000\thwm_mb\tpss_mb\tprocs\tlat_msgs\tlat_rate\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tdns_per_msg\tcpu_split\tload\tnote\n' >"$results"
 
 # ---- Key, zone and messages ---------------------------------------------------------------
 
@@ -309,6 +311,12 @@ smtpd_end_of_data_restrictions = permit_mynetworks, permit_sasl_authenticated, c
 
 # ---- Sanity checks and measurement ------------------------------------------------------------
 
+# The CPU seconds of each process tree, separately, on one line.
+cpu_each() {
+    local root
+    for root in "$@"; do bench_cpu "$root"; done | paste -sd' '
+}
+
 removed() { grep -c ': removed$' "$1" 2>/dev/null || true; }
 
 await_removed() {
@@ -380,14 +388,14 @@ run_server() {
 
     local load cpu0 t0 t1 cpu1
     load=$(bench_load)
-    cpu0=$(bench_cpu "${SERVER_PIDS[@]}")
+    cpu0=$(cpu_each "${SERVER_PIDS[@]}")
     t0=$(date +%s.%N)
     "$SMTP_SOURCE" -F "$work/message" -m "$BENCH_MESSAGES" -s "$sessions" -M "$HELO" -f "$SENDER" -t user@example.test \
         "127.0.0.1:$SERVER_PORT" >"$SERVER_DIR/smtp-source.out" 2>&1 || note="smtp-source errors"
     t1=$(date +%s.%N)
     expected=$((expected + BENCH_MESSAGES))
     await_removed "$log" "$expected" || note="queue not drained"
-    cpu1=$(bench_cpu "${SERVER_PIDS[@]}")
+    cpu1=$(cpu_each "${SERVER_PIDS[@]}")
 
     local per_session lat
     per_session=$(( (BENCH_LATENCY_MESSAGES + sessions - 1) / sessions ))
@@ -418,14 +426,17 @@ run_server() {
         "$lat" "$queries" "$expected" "$load" "$note" >>"$results" <<'EOF'
 import sys
 server, sessions, size, msgs, t0, t1, cpu0, cpu1, mem, lat, queries, total, load, note = sys.argv[1:]
-msgs = int(msgs); secs = float(t1) - float(t0); cpu = float(cpu1) - float(cpu0)
+msgs = int(msgs); secs = float(t1) - float(t0)
+parts = [float(b) - float(a) for a, b in zip(cpu0.split(), cpu1.split())]
+cpu = sum(parts)
+split = "+".join(f"{p / msgs * 1000:.2f}" for p in parts)
 m = dict(kv.split("=") for kv in mem.split())
 l = dict(kv.split("=") for kv in lat.split()[1:]) if lat else {}
 print("\t".join(str(x) for x in [
     server, sessions, size, msgs, f"{secs:.2f}", f"{msgs / secs:.1f}", f"{cpu:.2f}", f"{cpu / msgs * 1000:.2f}",
     f"{int(m['hwm_kb']) / 1024:.0f}", f"{int(m['pss_kb']) / 1024:.0f}", m["procs"],
     l.get("msgs", "-"), l.get("rate", "-"), l.get("p50_ms", "-"), l.get("p90_ms", "-"), l.get("p99_ms", "-"),
-    l.get("max_ms", "-"), f"{int(queries) / int(total):.1f}", load.replace(" ", "/"), note or "ok"]))
+    l.get("max_ms", "-"), f"{int(queries) / int(total):.1f}", split, load.replace(" ", "/"), note or "ok"]))
 EOF
     bench_log "$(tail -1 "$results")"
 }

@@ -2,7 +2,7 @@
 """Prints benchmark results as Markdown tables with Postern/Postfix ratios.
 
   report.py acceptance acceptance.tsv
-  report.py checks checks.tsv          (acceptance's table plus DNS queries per message)
+  report.py checks checks.tsv          (acceptance's table plus DNS queries per message, CPU split)
   report.py connections connections.tsv
   report.py delivery delivery.tsv
   report.py outbound outbound.tsv
@@ -38,7 +38,7 @@ def acceptance(path, dns=False):
         key = (r["sessions"], r["size"])
         if key not in points:
             points.append(key)
-    dns_head, dns_rule = (" DNS queries/msg |", "---|") if dns else ("", "")
+    dns_head, dns_rule = (" DNS queries/msg | CPU split s/1000 |", "---|---|") if dns else ("", "")
     print("| size | sessions | server | msgs/s | CPU s/1000 msgs | peak RSS MB (sum VmHWM) | PSS MB | "
           f"p50 ms | p90 ms | p99 ms | max ms |{dns_head} load | note |")
     print(f"|---|---|---|---|---|---|---|---|---|---|---|{dns_rule}---|---|")
@@ -46,13 +46,13 @@ def acceptance(path, dns=False):
         for server in ("postfix", "postern"):
             r = by.get((server, sessions, size))
             if r:
-                dns_cell = f" {r['dns_per_msg']} |" if dns else ""
+                dns_cell = f" {r['dns_per_msg']} | {r['cpu_split']} |" if dns else ""
                 print(f"| {size_label(size)} | {sessions} | {server} | {r['rate']} | {r['cpu_per_1000']} | {r['hwm_mb']} | "
                       f"{r['pss_mb']} | {r['p50_ms']} | {r['p90_ms']} | {r['p99_ms']} | {r['max_ms']} |{dns_cell} "
                       f"{r['load']} | {r['note']} |")
         pf, pn = by.get(("postfix", sessions, size)), by.get(("postern", sessions, size))
         if pf and pn:
-            dns_cell = f" {ratio(pn['dns_per_msg'], pf['dns_per_msg'])} |" if dns else ""
+            dns_cell = f" {ratio(pn['dns_per_msg'], pf['dns_per_msg'])} | |" if dns else ""
             print(f"| {size_label(size)} | {sessions} | **Postern/Postfix** | **{ratio(pn['rate'], pf['rate'])}** | "
                   f"**{ratio(pn['cpu_per_1000'], pf['cpu_per_1000'])}** | **{ratio(pn['hwm_mb'], pf['hwm_mb'])}** | "
                   f"**{ratio(pn['pss_mb'], pf['pss_mb'])}** | {ratio(pn['p50_ms'], pf['p50_ms'])} | "
