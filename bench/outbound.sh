@@ -32,7 +32,7 @@ SMTP_SINK=${SMTP_SINK:-/usr/sbin/smtp-sink}
 BENCH_SINK=discard   # for hosted domains, which this benchmark does not use
 bench_init
 results=$BENCH_WORK/outbound.tsv
-printf 'server\tsessions\tsize\tmsgs\tsecs_to_delivered\tdelivered_per_s\tcpu_per_1000\tsink_received\tload\n' >"$results"
+printf 'server\tsessions\tsize\tmsgs\tsecs_to_delivered\tdelivered_per_s\tcpu_per_1000\tsink_received\tsink_sessions\tload\n' >"$results"
 
 removed() { grep -c ': removed$' "$1" 2>/dev/null || true; }
 
@@ -44,8 +44,8 @@ await_removed() {
     done
 }
 
-# The messages smtp-sink has received: the last "mesg=N" of its -c counter line.
-sink_count() { tr '\r' '\n' <"$1" | awk -F'mesg=' 'NF > 1 { n = $2 + 0 } END { print n + 0 }'; }
+# A counter of smtp-sink -c ("sess=N quit=N mesg=N", rewritten in place with CR): its last value.
+sink_counter() { tr '\r' '\n' <"$1" | awk -F"$2=" 'NF > 1 { n = $2 + 0 } END { print n + 0 }'; }
 
 for server in $BENCH_SERVERS; do
     sink_port=$(bench_free_port)
@@ -77,19 +77,21 @@ relayhost = [127.0.0.1]:$sink_port"
     if [ "$server" = postfix ]; then postfix_stop; else postern_stop; fi
     kill -TERM "$sink_pid" 2>/dev/null || true
     bench_wait_exit "$sink_pid" 10 || kill -KILL "$sink_pid" 2>/dev/null
-    received=$(sink_count "$sink_out")
+    received=$(sink_counter "$sink_out" mesg)
+    sink_sessions=$(sink_counter "$sink_out" sess)
     [ "$received" -ge $((warmup + BENCH_MESSAGES)) ] \
         || bench_die "$server: smtp-sink received $received messages, not $((warmup + BENCH_MESSAGES)); see $dir/maillog"
     # Every removal must be a delivery to the sink (status=sent), not a bounce.
     sent=$(grep -c ' status=sent ' "$dir/maillog" || true)
     [ "$sent" -ge $((warmup + BENCH_MESSAGES)) ] \
         || bench_die "$server: only $sent deliveries with status=sent; see $dir/maillog"
-    python3 - "$server" "$sessions" "$size" "$BENCH_MESSAGES" "$t0" "$t1" "$cpu0" "$cpu1" "$received" "$load" >>"$results" <<'EOF'
+    python3 - "$server" "$sessions" "$size" "$BENCH_MESSAGES" "$t0" "$t1" "$cpu0" "$cpu1" "$received" "$sink_sessions" \
+        "$load" >>"$results" <<'EOF'
 import sys
-server, sessions, size, msgs, t0, t1, cpu0, cpu1, received, load = sys.argv[1:]
+server, sessions, size, msgs, t0, t1, cpu0, cpu1, received, sink_sessions, load = sys.argv[1:]
 msgs = int(msgs); secs = float(t1) - float(t0)
 print("\t".join([server, sessions, size, str(msgs), f"{secs:.2f}", f"{msgs / secs:.1f}",
-                 f"{(float(cpu1) - float(cpu0)) / msgs * 1000:.2f}", received, load.replace(" ", "/")]))
+                 f"{(float(cpu1) - float(cpu0)) / msgs * 1000:.2f}", received, sink_sessions, load.replace(" ", "/")]))
 EOF
     bench_log "$(tail -1 "$results")"
 done
