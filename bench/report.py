@@ -30,7 +30,7 @@ def size_label(size):
 
 
 def acceptance(path, dns=False):
-    """The acceptance table; with dns, a column of DNS queries per message (bench/checks.sh)."""
+    """The acceptance table; with dns, columns of DNS queries per message and the CPU split (bench/checks.sh)."""
     data = rows(path)
     by = {(r["server"], r["sessions"], r["size"]): r for r in data}
     points = []
