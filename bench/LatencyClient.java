@@ -5,6 +5,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,24 +23,43 @@ import java.util.concurrent.atomic.AtomicReference;
  * that includes the fsync.
  *
  * <pre>
- * java bench/LatencyClient.java HOST PORT SESSIONS MESSAGES SIZE
+ * java bench/LatencyClient.java [OPTIONS] HOST PORT SESSIONS MESSAGES SIZE
+ * java bench/LatencyClient.java [OPTIONS] --file MESSAGE_FILE HOST PORT SESSIONS MESSAGES
  * </pre>
  * prints p50/p90/p99/max in milliseconds and the message rate, and a last line
  * {@code RESULT msgs=N errors=N secs=S rate=R p50_ms=.. p90_ms=.. p99_ms=.. max_ms=..} for scripts.
  * Exits 1 when any transaction failed.
+ *
+ * <p>Options: {@code --helo NAME} (default client.bench.test), {@code --from ADDRESS} (default
+ * sender@bench.test), {@code --to ADDRESS} (default user@example.test), {@code --file FILE}: send
+ * this message (header and body, LF or CRLF line ends; lines starting with "." are dot-stuffed,
+ * RFC 5321 section 4.5.2) instead of a generated one of SIZE bytes, e.g. a DKIM-signed message.
  */
 public final class LatencyClient {
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 5) {
-            System.err.println("usage: java LatencyClient.java HOST PORT SESSIONS MESSAGES SIZE");
-            System.exit(2);
+        Envelope envelope = new Envelope("client.bench.test", "sender@bench.test", "user@example.test");
+        Path file = null;
+        int a = 0;
+        for (; a + 1 < args.length && args[a].startsWith("--"); a += 2) {
+            switch (args[a]) {
+                case "--helo" -> envelope = new Envelope(args[a + 1], envelope.from(), envelope.to());
+                case "--from" -> envelope = new Envelope(envelope.helo(), args[a + 1], envelope.to());
+                case "--to" -> envelope = new Envelope(envelope.helo(), envelope.from(), args[a + 1]);
+                case "--file" -> file = Path.of(args[a + 1]);
+                default -> usage("unknown option " + args[a]);
+            }
         }
-        String host = args[0];
-        int port = Integer.parseInt(args[1]);
-        int sessions = Integer.parseInt(args[2]);
-        int messages = Integer.parseInt(args[3]);
-        byte[] content = message(Integer.parseInt(args[4]));
+        String[] rest = Arrays.copyOfRange(args, a, args.length);
+        if (rest.length != (file == null ? 5 : 4)) {
+            usage(file == null ? "expected HOST PORT SESSIONS MESSAGES SIZE" : "with --file: expected HOST PORT SESSIONS MESSAGES");
+        }
+        String host = rest[0];
+        int port = Integer.parseInt(rest[1]);
+        int sessions = Integer.parseInt(rest[2]);
+        int messages = Integer.parseInt(rest[3]);
+        byte[] content = file == null ? message(Integer.parseInt(rest[4])) : messageFile(file);
+        Envelope env = envelope;
 
         long[][] latencies = new long[sessions][];
         AtomicReference<String> firstError = new AtomicReference<>();
@@ -49,7 +70,7 @@ public final class LatencyClient {
             threads.add(Thread.ofPlatform().name("session-" + i).start(() -> {
                 try {
                     start.await();
-                    latencies[session] = runSession(host, port, messages, content);
+                    latencies[session] = runSession(host, port, messages, content, env);
                 } catch (Exception e) {
                     firstError.compareAndSet(null, e.toString());
                     latencies[session] = new long[0];
@@ -80,7 +101,7 @@ public final class LatencyClient {
     }
 
     /** The latency of each transaction of one session, in nanoseconds. */
-    private static long[] runSession(String host, int port, int messages, byte[] content) throws IOException {
+    private static long[] runSession(String host, int port, int messages, byte[] content, Envelope env) throws IOException {
         long[] out = new long[messages];
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
@@ -89,11 +110,11 @@ public final class LatencyClient {
             InputStream in = new BufferedInputStream(socket.getInputStream());
             OutputStream os = socket.getOutputStream();
             expect(in, 220);
-            command(os, in, "EHLO client.bench.test", 250);
+            command(os, in, "EHLO " + env.helo(), 250);
             for (int i = 0; i < messages; i++) {
                 long t0 = System.nanoTime();
-                command(os, in, "MAIL FROM:<sender@bench.test>", 250);
-                command(os, in, "RCPT TO:<user@example.test>", 250);
+                command(os, in, "MAIL FROM:<" + env.from() + ">", 250);
+                command(os, in, "RCPT TO:<" + env.to() + ">", 250);
                 command(os, in, "DATA", 354);
                 os.write(content);
                 os.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -136,6 +157,34 @@ public final class LatencyClient {
             sb.append((char) c);
         }
         throw new IOException("connection closed by the server" + (sb.isEmpty() ? "" : " after: " + sb));
+    }
+
+    /** The EHLO name and the envelope of every transaction. */
+    private record Envelope(String helo, String from, String to) {
+    }
+
+    private static void usage(String problem) {
+        System.err.println(problem);
+        System.err.println("usage: java LatencyClient.java [--helo NAME] [--from ADDRESS] [--to ADDRESS] HOST PORT SESSIONS MESSAGES SIZE");
+        System.err.println("       java LatencyClient.java [--helo NAME] [--from ADDRESS] [--to ADDRESS] --file MESSAGE_FILE HOST PORT SESSIONS MESSAGES");
+        System.exit(2);
+    }
+
+    /**
+     * The message in FILE as DATA content: every line ended by CRLF, and a line that starts with
+     * "." gets another one in front (RFC 5321 section 4.5.2), so the server stores the file's bytes.
+     */
+    private static byte[] messageFile(Path file) throws IOException {
+        String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+        StringBuilder sb = new StringBuilder(text.length() + 200);
+        for (String line : text.split("\r?\n", -1)) {
+            sb.append(line.startsWith(".") ? "." : "").append(line).append("\r\n");
+        }
+        // split() leaves an empty last element after the final line end: drop its CRLF.
+        if (text.endsWith("\n")) {
+            sb.setLength(sb.length() - 2);
+        }
+        return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** A message of about SIZE bytes: a few headers and 76-character body lines, CRLF, dot-safe. */

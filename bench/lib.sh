@@ -12,6 +12,9 @@
 #                     alone; maildir delivers every message into a Maildir in both servers.
 #                     Default: discard when Postern has the discard transport, else maildir.
 #   BENCH_SKIP_BUILD  1: use target/postern.jar as it is
+#   BENCH_RESOLVER_DIR a folder with resolv.conf and hosts: when set, the Postfix master starts in a
+#                     private mount namespace where these replace /etc/resolv.conf and /etc/hosts
+#                     (bench_with_resolver), so Postfix resolves through a test DNS server
 #   POSTERN_JAVA_OPTS extra JVM options for Postern (see bin/postern), e.g. -XX:StartFlightRecording
 
 BENCH_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -116,12 +119,46 @@ bench_sample_stop() {
 
 bench_load() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# bench_merge_cf FILE EXTRA: appends EXTRA (main.cf lines) to the main.cf FILE and removes from
+# FILE's earlier lines every parameter that EXTRA sets, so a script's setting replaces the base
+# one instead of overriding it (Postern warns about a parameter set twice).
+bench_merge_cf() {
+    local file=$1 extra=$2
+    printf '%s\n' "$extra" >"$file.extra"
+    awk 'NR == FNR { if (match($0, /^[A-Za-z0-9_]+[ \t]*=/)) { n = $0; sub(/[ \t]*=.*/, "", n); set[n] = 1 }; next }
+         { n = $0; sub(/[ \t]*=.*/, "", n); if (!(n in set)) print }' "$file.extra" "$file" >"$file.merged"
+    cat "$file.extra" >>"$file.merged"
+    mv "$file.merged" "$file"
+    rm -f "$file.extra"
+}
+
+# bench_with_resolver CMD...: runs CMD in a private mount namespace whose /etc/resolv.conf and
+# /etc/hosts are the files in $BENCH_RESOLVER_DIR (bind mounts, as the differential DNS test does
+# for its Postfix; the machine's own files are never changed). glibc's resolver takes name servers
+# from resolv.conf on port 53 only: the test DNS server listens on port 53 of a 127.53.x.y address.
+BENCH_RESOLVER_MOUNTS='mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts && shift 2 && exec "$@"'
+bench_with_resolver() {
+    unshare --mount --propagation private sh -c "$BENCH_RESOLVER_MOUNTS" \
+        sh "$BENCH_RESOLVER_DIR/resolv.conf" "$BENCH_RESOLVER_DIR/hosts" "$@"
+}
+
+# bench_start_with_resolver LOG CMD...: bench_with_resolver in the background, output to LOG;
+# stopped on exit. Sets BENCH_STARTED_PID: the PID of CMD itself (unshare and sh exec it).
+bench_start_with_resolver() {
+    local log=$1; shift
+    unshare --mount --propagation private sh -c "$BENCH_RESOLVER_MOUNTS" \
+        sh "$BENCH_RESOLVER_DIR/resolv.conf" "$BENCH_RESOLVER_DIR/hosts" "$@" >"$log" 2>&1 </dev/null &
+    BENCH_STARTED_PID=$!
+    BENCH_STARTED_PIDS+=("$BENCH_STARTED_PID")
+}
+
 # ---- Postfix --------------------------------------------------------------------------------
 
-# postfix_start NAME [MAIN_CF_LINES]: a private instance in $BENCH_WORK/postfix-NAME.
-# Sets POSTFIX_DIR, POSTFIX_PORT, POSTFIX_PID (the master).
+# postfix_start NAME [MAIN_CF_LINES [MASTER_CF_LINES]]: a private instance in
+# $BENCH_WORK/postfix-NAME; MAIN_CF_LINES replace or add main.cf settings, MASTER_CF_LINES are
+# added to master.cf (e.g. a spawn service). Sets POSTFIX_DIR, POSTFIX_PORT, POSTFIX_PID (the master).
 postfix_start() {
-    local name=$1 extra=${2:-}
+    local name=$1 extra=${2:-} master_extra=${3:-}
     POSTFIX_DIR=$BENCH_WORK/postfix-$name
     POSTFIX_PORT=$(bench_free_port)
     rm -rf "$POSTFIX_DIR"
@@ -166,8 +203,8 @@ smtpd_peername_lookup = no
 smtpd_tls_security_level = none
 smtpd_error_sleep_time = 0s
 biff = no
-$extra
 EOF
+    bench_merge_cf "$POSTFIX_DIR/etc/main.cf" "$extra"
     # The packaged master.cf without its inet listeners, nothing chrooted, plus our listener.
     awk '
         /^#/ || /^[[:space:]]*$/ { next }
@@ -177,10 +214,17 @@ EOF
           print }
     ' /etc/postfix/master.cf >"$POSTFIX_DIR/etc/master.cf"
     echo "127.0.0.1:$POSTFIX_PORT inet n - n - - smtpd" >>"$POSTFIX_DIR/etc/master.cf"
+    if [ -n "$master_extra" ]; then
+        printf '%s\n' "$master_extra" >>"$POSTFIX_DIR/etc/master.cf"
+    fi
     chown -R postfix "$POSTFIX_DIR/data"
     "$POSTFIX_BIN" -c "$POSTFIX_DIR/etc" set-permissions >/dev/null 2>&1 || bench_die "postfix set-permissions failed"
     BENCH_STARTED_POSTFIX+=("$POSTFIX_DIR")
-    "$POSTFIX_BIN" -c "$POSTFIX_DIR/etc" start >"$POSTFIX_DIR/start.log" 2>&1 \
+    local start=("$POSTFIX_BIN" -c "$POSTFIX_DIR/etc" start)
+    if [ -n "${BENCH_RESOLVER_DIR:-}" ]; then
+        start=(bench_with_resolver "${start[@]}")
+    fi
+    "${start[@]}" >"$POSTFIX_DIR/start.log" 2>&1 \
         || bench_die "postfix start failed: $(cat "$POSTFIX_DIR/start.log")"
     bench_await_greeting "$POSTFIX_PORT" 30 || bench_die "Postfix does not greet on port $POSTFIX_PORT; see $POSTFIX_DIR/maillog"
     POSTFIX_PID=$(tr -d ' \n' <"$POSTFIX_DIR/queue/pid/master.pid")
@@ -202,7 +246,8 @@ postfix_stop_dir() {
 
 # ---- Postern --------------------------------------------------------------------------------
 
-# postern_start NAME [MAIN_CF_LINES]: a private instance in $BENCH_WORK/postern-NAME.
+# postern_start NAME [MAIN_CF_LINES]: a private instance in $BENCH_WORK/postern-NAME; MAIN_CF_LINES
+# replace or add main.cf settings.
 # Sets POSTERN_DIR, POSTERN_PORT, POSTERN_PID (the java process).
 postern_start() {
     local name=$1 extra=${2:-}
@@ -241,8 +286,8 @@ smtpd_tls_security_level = none
 smtpd_error_sleep_time = 0s
 # Nothing here looks anything up in DNS; if something did, it fails fast instead of leaving the machine.
 dns_servers = 127.0.0.1:9
-$extra
 EOF
+    bench_merge_cf "$POSTERN_DIR/etc/main.cf" "$extra"
     echo "$POSTERN_PORT inet n - n - - smtpd" >"$POSTERN_DIR/etc/master.cf"
     # bin/postern execs java: $! is the server's PID.
     "$BENCH_HOME/bin/postern" -c "$POSTERN_DIR/etc" serve >"$POSTERN_DIR/stdout" 2>&1 &

@@ -4,10 +4,13 @@
 # into docs/performance.md.
 #
 # Usage (as root, from anywhere):  bench/run-all.sh
-#   BENCH_MESSAGES=5000  messages per acceptance/delivery point (the docs' numbers: 5000)
+#   BENCH_MESSAGES=5000  messages per acceptance/checks/delivery/outbound point (the docs' numbers: 5000)
 #   BENCH_JMH=1          also run the JMH micro-benchmarks (about 10 more minutes)
 #   BENCH_WORK=DIR       where instances, logs and results go (default: a new /tmp folder)
-# Other settings: see bench/acceptance.sh, bench/connections.sh, bench/delivery.sh, bench/lib.sh.
+#   BENCH_CHECKS=0       skip bench/checks.sh (it needs opendkim, opendmarc, postfix-policyd-spf-python
+#                        and python3-dkim; the others need only postfix)
+# Other settings: see bench/acceptance.sh, bench/checks.sh, bench/connections.sh, bench/delivery.sh,
+# bench/outbound.sh, bench/lib.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 home=$(cd "$here/.." && pwd)
@@ -43,7 +46,11 @@ section() {
 section "Acceptance, several messages per connection (smtp-source -d, LatencyClient)" env BENCH_REUSE=1 "$here/acceptance.sh"
 section "Acceptance, one message per connection (smtp-source, LatencyClient)" env BENCH_REUSE=0 "$here/acceptance.sh"
 section "Idle connections" "$here/connections.sh"
+if [ "${BENCH_CHECKS:-1}" = 1 ]; then
+    section "Inbound with the full port-25 checks (DNSBL, reverse DNS, SPF, DKIM, DMARC)" "$here/checks.sh"
+fi
 section "Delivery to Maildir" "$here/delivery.sh"
+section "Outbound delivery to smtp-sink" "$here/outbound.sh"
 if [ "${BENCH_JMH:-0}" = 1 ]; then
     BENCH_SKIP_BUILD=0 "$here/jmh.sh" -rf text -rff "$BENCH_WORK/jmh.txt" >"$BENCH_WORK/jmh.log" 2>&1
     { echo "## JMH micro-benchmarks"; echo; echo "Command: \`bench/jmh.sh\`"; echo; echo '```'
