@@ -6,6 +6,7 @@
 # removed from the queue. CPU covers the same span. The Maildir must hold every message.
 #
 # Usage: bench/delivery.sh   (as root)  BENCH_MESSAGES=5000 BENCH_DELIVERY_SESSIONS=20 BENCH_DELIVERY_SIZE=2048
+#        BENCH_DELIVERY_WARMUP=5000
 # Results: $BENCH_WORK/delivery.tsv and a table on stdout.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -14,7 +15,7 @@ BENCH_MESSAGES=${BENCH_MESSAGES:-5000}
 sessions=${BENCH_DELIVERY_SESSIONS:-20}
 size=${BENCH_DELIVERY_SIZE:-2048}
 BENCH_SERVERS=${BENCH_SERVERS:-"postfix postern"}
-warmup=1000
+warmup=${BENCH_DELIVERY_WARMUP:-5000}
 BENCH_SINK=maildir
 bench_init
 results=$BENCH_WORK/delivery.tsv

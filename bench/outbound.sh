@@ -17,7 +17,7 @@
 # message (its counter), and the log must show a status=sent delivery for each.
 #
 # Usage: bench/outbound.sh   (as root)  BENCH_MESSAGES=5000 BENCH_OUTBOUND_SESSIONS=20
-#        BENCH_OUTBOUND_SIZE=2048 BENCH_OUTBOUND_WARMUP=1000 BENCH_SERVERS="postfix postern"
+#        BENCH_OUTBOUND_SIZE=2048 BENCH_OUTBOUND_WARMUP=5000 BENCH_SERVERS="postfix postern"
 # Results: $BENCH_WORK/outbound.tsv and a table on stdout.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -26,7 +26,7 @@ BENCH_MESSAGES=${BENCH_MESSAGES:-5000}
 sessions=${BENCH_OUTBOUND_SESSIONS:-20}
 size=${BENCH_OUTBOUND_SIZE:-2048}
 BENCH_SERVERS=${BENCH_SERVERS:-"postfix postern"}
-warmup=${BENCH_OUTBOUND_WARMUP:-1000}
+warmup=${BENCH_OUTBOUND_WARMUP:-5000}
 SMTP_SINK=${SMTP_SINK:-/usr/sbin/smtp-sink}
 [ -x "$SMTP_SINK" ] || bench_die "no smtp-sink at $SMTP_SINK (Debian package postfix)"
 BENCH_SINK=discard   # for hosted domains, which this benchmark does not use
