@@ -35,7 +35,10 @@ public final class CommandReader {
     public static final int DEFAULT_LINE_LIMIT = 2048;
 
     private InputStream in;
-    final byte[] buf;
+    byte[] buf;
+    private final int capacity;
+    /** First buffer size: an idle session holds this much. */
+    static final int INITIAL_BUFFER = 1024;
     int pos;
     int limit;
     private boolean lastBareLf;
@@ -45,12 +48,19 @@ public final class CommandReader {
         this(in, 8192);
     }
 
+    /**
+     * @param bufferSize the largest read; the buffer starts at {@value #INITIAL_BUFFER} bytes
+     *                   (or bufferSize when smaller) and grows to bufferSize once a read fills it,
+     *                   so that thousands of idle sessions hold little memory while message
+     *                   content still arrives in large reads
+     */
     public CommandReader(InputStream in, int bufferSize) {
         this.in = Objects.requireNonNull(in, "in");
         if (bufferSize < 16) {
             throw new IllegalArgumentException("buffer too small: " + bufferSize);
         }
-        this.buf = new byte[bufferSize];
+        this.capacity = bufferSize;
+        this.buf = new byte[Math.min(bufferSize, INITIAL_BUFFER)];
     }
 
     /**
@@ -240,6 +250,9 @@ public final class CommandReader {
 
     /** Refills an empty buffer. Returns false at end of stream. */
     boolean fill() throws IOException {
+        if (limit == buf.length && buf.length < capacity) {
+            buf = new byte[capacity]; // the last read filled the buffer: more is streaming in
+        }
         int n;
         do {
             n = in.read(buf, 0, buf.length);

@@ -33,7 +33,7 @@ import java.io.OutputStream;
 public final class DataReader {
     private final BareNewline mode;
     private final long sizeLimit;
-    private final byte[] out = new byte[8192];
+    private byte[] out; // allocated at the first message: idle sessions do not hold it
 
     // per-message state, used by flush()
     private OutputStream sink;
@@ -64,6 +64,9 @@ public final class DataReader {
         this.sinkError = null;
         this.hops = new HopCounter();
         final boolean strict = mode.strictEndOfData();
+        if (out == null) {
+            out = new byte[8192];
+        }
         final byte[] o = out;
         int n = 0; // bytes in out
         boolean lineStart = true;
