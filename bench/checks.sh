@@ -57,7 +57,7 @@
 # by all messages sent (warm-up, measured, latency and sanity messages).
 #
 # Usage: bench/checks.sh   (as root)  BENCH_MESSAGES=5000 BENCH_CHECKS_SESSIONS=20
-#        BENCH_CHECKS_BODY=2048 BENCH_WARMUP=3000 BENCH_LATENCY_MESSAGES=2000 BENCH_SERVERS="postfix postern"
+#        BENCH_CHECKS_BODY=2048 BENCH_WARMUP=5000 BENCH_LATENCY_MESSAGES=2000 BENCH_SERVERS="postfix postern"
 # Needs: Debian packages postfix, postfix-policyd-spf-python, opendkim, opendmarc, python3-dkim,
 # openssl; the test classes (mvn -q -B test-compile) for the DNS server.
 # Results: $BENCH_WORK/checks.tsv, $BENCH_WORK/checks/ (zone, message, DNS query counts, the
@@ -69,7 +69,7 @@ BENCH_MESSAGES=${BENCH_MESSAGES:-5000}
 sessions=${BENCH_CHECKS_SESSIONS:-20}
 body_size=${BENCH_CHECKS_BODY:-2048}
 BENCH_SERVERS=${BENCH_SERVERS:-"postfix postern"}
-BENCH_WARMUP=${BENCH_WARMUP:-3000}
+BENCH_WARMUP=${BENCH_WARMUP:-5000}
 BENCH_LATENCY_MESSAGES=${BENCH_LATENCY_MESSAGES:-2000}
 SYSTEM_PYTHON=/usr/bin/python3   # Debian's, which has python3-dkim (a python3 on PATH may not)
 HELO=mail.sender.example
