@@ -34,8 +34,10 @@
 # smtp-source cannot choose its source address); SPF records for sender.example and the HELO name
 # mail.sender.example that pass 127.0.0.1; the DKIM key bench._domainkey.sender.example (RSA 2048);
 # _dmarc.sender.example p=reject; a DNSBL zone that lists 127.0.0.2 but not the client (its lookup
-# answers NXDOMAIN). Postern caches no DNS answers; OpenDKIM's libunbound keeps them for their TTL
-# (one DKIM key lookup in all), and each Postfix smtpd process remembers its DNSBL results.
+# answers NXDOMAIN); an SOA for example. (TTL and MINIMUM 300), which negative answers carry, as a
+# real zone's do. Every record has TTL 300. Postern keeps answers for their TTL in its DNS cache
+# (postern_dns_cache_size; NXDOMAIN only with the SOA); OpenDKIM's libunbound keeps them too (one
+# DKIM key lookup in all), and each Postfix smtpd process remembers its DNSBL results.
 #
 # Messages: one message (BENCH_CHECKS_BODY bytes of body, 2.8 KB in all) signed by sender.example
 # with rsa-sha256 2048 (dkimpy), sent again and again: verification does the same work each time.
@@ -121,6 +123,8 @@ sender.example TXT "v=spf1 ip4:127.0.0.1 -all"
 bench._domainkey.sender.example TXT {txt}
 _dmarc.sender.example TXT "v=DMARC1; p=reject"
 # The DNSBL lists 127.0.0.2, not the client: the client's lookup answers NXDOMAIN.
+# The zone's SOA goes with every negative answer under example. (RFC 2308: cacheable for 300 s).
+example SOA ns.example. hostmaster.example. 1 3600 600 86400 300
 2.0.0.127.dnsbl.example A 127.0.0.2
 2.0.0.127.dnsbl.example TXT "listed for the benchmark"
 """)
