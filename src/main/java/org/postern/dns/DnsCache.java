@@ -42,6 +42,9 @@ public final class DnsCache {
 
     /** One query's outcome before its records are converted to the caller's type. */
     record Answer(DnsStatus status, List<Record> records, String detail) {
+        Answer {
+            records = List.copyOf(records);   // shared by every hit: never changed afterwards
+        }
     }
 
     private record Key(Name name, int type) {
