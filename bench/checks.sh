@@ -60,6 +60,7 @@
 #
 # Usage: bench/checks.sh   (as root)  BENCH_MESSAGES=5000 BENCH_CHECKS_SESSIONS=20
 #        BENCH_CHECKS_BODY=2048 BENCH_WARMUP=1000 BENCH_LATENCY_MESSAGES=2000 BENCH_SERVERS="postfix postern"
+#        BENCH_POSTERN_DNS_CACHE_SIZE=0 (Postern's postern_dns_cache_size; unset: Postern's default)
 # Needs: Debian packages postfix, postfix-policyd-spf-python, opendkim, opendmarc, python3-dkim,
 # openssl; the test classes (mvn -q -B test-compile) for the DNS server.
 # Results: $BENCH_WORK/checks.tsv, $BENCH_WORK/checks/ (zone, message, DNS query counts, the
@@ -307,7 +308,8 @@ virtual_transport = discard:
 transport_maps = inline:{check@example.test=virtual:}
 smtpd_client_restrictions = reject_rbl_client $DNSBL, reject_unknown_client_hostname
 smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, check_spf
-smtpd_end_of_data_restrictions = permit_mynetworks, permit_sasl_authenticated, check_dmarc"
+smtpd_end_of_data_restrictions = permit_mynetworks, permit_sasl_authenticated, check_dmarc${BENCH_POSTERN_DNS_CACHE_SIZE:+
+postern_dns_cache_size = $BENCH_POSTERN_DNS_CACHE_SIZE}"
     SERVER_PIDS=("$POSTERN_PID")
     SERVER_DIR=$POSTERN_DIR
     SERVER_PORT=$POSTERN_PORT
