@@ -34,8 +34,10 @@
 # smtp-source cannot choose its source address); SPF records for sender.example and the HELO name
 # mail.sender.example that pass 127.0.0.1; the DKIM key bench._domainkey.sender.example (RSA 2048);
 # _dmarc.sender.example p=reject; a DNSBL zone that lists 127.0.0.2 but not the client (its lookup
-# answers NXDOMAIN). Postern caches no DNS answers; OpenDKIM's libunbound keeps them for their TTL
-# (one DKIM key lookup in all), and each Postfix smtpd process remembers its DNSBL results.
+# answers NXDOMAIN); an SOA for example. (TTL and MINIMUM 300), which negative answers carry, as a
+# real zone's do. Every record has TTL 300. Postern keeps answers for their TTL in its DNS cache
+# (postern_dns_cache_size; NXDOMAIN only with the SOA); OpenDKIM's libunbound keeps them too (one
+# DKIM key lookup in all), and each Postfix smtpd process remembers its DNSBL results.
 #
 # Messages: one message (BENCH_CHECKS_BODY bytes of body, 2.8 KB in all) signed by sender.example
 # with rsa-sha256 2048 (dkimpy), sent again and again: verification does the same work each time.
@@ -58,6 +60,7 @@
 #
 # Usage: bench/checks.sh   (as root)  BENCH_MESSAGES=5000 BENCH_CHECKS_SESSIONS=20
 #        BENCH_CHECKS_BODY=2048 BENCH_WARMUP=5000 BENCH_LATENCY_MESSAGES=2000 BENCH_SERVERS="postfix postern"
+#        BENCH_POSTERN_DNS_CACHE_SIZE=0 (Postern's postern_dns_cache_size; unset: Postern's default)
 # Needs: Debian packages postfix, postfix-policyd-spf-python, opendkim, opendmarc, python3-dkim,
 # openssl; the test classes (mvn -q -B test-compile) for the DNS server.
 # Results: $BENCH_WORK/checks.tsv, $BENCH_WORK/checks/ (zone, message, DNS query counts, the
@@ -121,6 +124,8 @@ sender.example TXT "v=spf1 ip4:127.0.0.1 -all"
 bench._domainkey.sender.example TXT {txt}
 _dmarc.sender.example TXT "v=DMARC1; p=reject"
 # The DNSBL lists 127.0.0.2, not the client: the client's lookup answers NXDOMAIN.
+# The zone's SOA goes with every negative answer under example. (RFC 2308: cacheable for 300 s).
+example SOA ns.example. hostmaster.example. 1 3600 600 86400 300
 2.0.0.127.dnsbl.example A 127.0.0.2
 2.0.0.127.dnsbl.example TXT "listed for the benchmark"
 """)
@@ -303,7 +308,8 @@ virtual_transport = discard:
 transport_maps = inline:{check@example.test=virtual:}
 smtpd_client_restrictions = reject_rbl_client $DNSBL, reject_unknown_client_hostname
 smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, check_spf
-smtpd_end_of_data_restrictions = permit_mynetworks, permit_sasl_authenticated, check_dmarc"
+smtpd_end_of_data_restrictions = permit_mynetworks, permit_sasl_authenticated, check_dmarc${BENCH_POSTERN_DNS_CACHE_SIZE:+
+postern_dns_cache_size = $BENCH_POSTERN_DNS_CACHE_SIZE}"
     SERVER_PIDS=("$POSTERN_PID")
     SERVER_DIR=$POSTERN_DIR
     SERVER_PORT=$POSTERN_PORT

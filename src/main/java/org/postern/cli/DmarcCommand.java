@@ -81,7 +81,7 @@ final class DmarcCommand {
                     : sender.substring(sender.lastIndexOf('@') + 1);
 
             AuthorDomain author = AuthorDomain.extract(headers);
-            DmarcVerdict dmarc = new Dmarc(resolver::txt).evaluate(author, new SpfCheck(spf.result(), spfDomain),
+            DmarcVerdict dmarc = new Dmarc(resolver::txt, Dmarc.OrganizationalDomain.ALWAYS).evaluate(author, new SpfCheck(spf.result(), spfDomain),
                     DkimCheck.of(dkim));
 
             var out = out();

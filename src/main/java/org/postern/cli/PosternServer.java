@@ -30,6 +30,7 @@ import org.postern.delivery.smtp.SmtpTransport;
 import org.postern.delivery.smtp.TlsLevel;
 import org.postern.dkim.DkimKeys;
 import org.postern.dkim.DkimSigner;
+import org.postern.dns.DnsCache;
 import org.postern.dns.DnsResolver;
 import org.postern.log.MailLog;
 import org.postern.lookup.AddressSearch;
@@ -128,7 +129,8 @@ public final class PosternServer implements AutoCloseable {
         DmarcEvaluationWriter dmarcEvaluations = null;
         List<SmtpTransport> smtpTransports = new ArrayList<>();
         try {
-            DnsResolver dns = DnsResolver.create(main.list("dns_servers"), positive(main.time("dns_timeout"), Duration.ofSeconds(10)));
+            DnsResolver dns = DnsResolver.create(main.list("dns_servers"), positive(main.time("dns_timeout"), Duration.ofSeconds(10)),
+                    new DnsCache(Math.max(0, main.integer("postern_dns_cache_size")), clock));
             StoreAuthenticator authenticator = new StoreAuthenticator(context.accounts());
             spool = Spool.open(Path.of(main.get("queue_directory")));
 
@@ -404,7 +406,8 @@ public final class PosternServer implements AutoCloseable {
      * virtual_alias_maps, tables named in them) applies to sessions accepted after a reload.
      */
     private static final List<String> RESTART_ONLY = List.of("data_directory", "queue_directory", "database_url",
-            "database_timeout", "inet_interfaces", "inet_protocols", "dns_servers", "dns_timeout", "maillog_file",
+            "database_timeout", "inet_interfaces", "inet_protocols", "dns_servers", "dns_timeout",
+            "postern_dns_cache_size", "maillog_file",
             "postern_admin_listen", "postern_connection_limit", "postern_sasl_failure_", "postern_shutdown_timeout",
             "smtp_", "lmtp_", "relayhost", "relay_transport", "default_transport", "virtual_transport",
             "transport_maps", "sender_dependent_relayhost_maps", "virtual_mailbox_base", "virtual_mailbox_maps",
@@ -445,6 +448,9 @@ public final class PosternServer implements AutoCloseable {
             sessionContext = next;
             config = fresh;
             context.adopt(fresh);
+            // An admin who reloads after changing DNS (a new DKIM key, a DNSBL entry removed)
+            // expects the change to count now, not when the cached answers expire.
+            dns.cache().clear();
         } catch (ConfigException e) {
             for (ConfigProblem p : e.problems()) {
                 notes.add(p.toString());

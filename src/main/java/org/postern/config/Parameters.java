@@ -116,6 +116,12 @@ public final class Parameters {
         p("dns_servers", HOSTPORT_LIST, "",
                 "DNS resolvers to query, as host[:port] or [ipv6]:port (port 53 if omitted). Empty: the system "
                         + "resolver configuration.");
+        p("postern_dns_cache_size", INTEGER, "10000",
+                "How many DNS answers the server keeps, each for its TTL (at most one hour; NXDOMAIN and no-data "
+                        + "answers only when the server sent the zone's SOA, never temporary failures), so that "
+                        + "messages do not ask again for the same DKIM key, DMARC record or DNSBL entry. The least "
+                        + "recently used answer makes room for a new one. 0 turns the cache off. Postfix has no such "
+                        + "parameter: it relies on the system resolver's cache. A reload empties the cache.");
         time("dns_timeout", "10s", 's',
                 "How long the server waits for one DNS answer before it counts as a temporary failure (4xx "
                         + "replies, never a wrong accept). Postfix leaves this to resolv.conf (timeout and attempts).");

@@ -175,6 +175,9 @@ final class Validator {
                     : "use postgresql://user[:password]@host[:port]/database, sqlite:PATH, a jdbc: URL, or leave empty for SQLite";
             case STRING, TEMPLATE, LIST, DOMAIN_LIST, RESTRICTIONS -> null;
         };
+        if (fix == null && p.name().equals("postern_dns_cache_size") && v.startsWith("-")) {
+            fix = "use 0 (no cache) or a number of answers to keep, e.g. " + p.defaultValue();
+        }
         if (fix != null) {
             problems.add(ConfigProblem.error(origin, text, "bad " + describe(p.type()) + " value", fix));
         }

@@ -33,10 +33,34 @@ public final class Dmarc {
      */
     static final int SHORTCUT_LABELS = 7;
 
-    private final TxtResolver dns;
+    /**
+     * When the Author Domain's Organizational Domain is determined. RFC 9989 needs it only for
+     * policy discovery when the Author Domain has no record of its own (section 4.10.1) and for
+     * relaxed alignment of an identifier that differs from the Author Domain (section 4.10.2);
+     * in the common case (the Author Domain publishes a record, SPF and DKIM use that very
+     * domain) the verdict costs one query.
+     */
+    public enum OrganizationalDomain {
+        /** Only when the verdict depends on it: the mail path. */
+        WHEN_NEEDED,
+        /**
+         * Always, for reporting it ({@code postern dmarc check}). The extra walk never changes
+         * the result: a temporary failure in it only leaves the Organizational Domain unknown.
+         */
+        ALWAYS
+    }
 
+    private final TxtResolver dns;
+    private final OrganizationalDomain organizationalDomain;
+
+    /** Determines the Organizational Domain only when the verdict needs it. */
     public Dmarc(TxtResolver dns) {
+        this(dns, OrganizationalDomain.WHEN_NEEDED);
+    }
+
+    public Dmarc(TxtResolver dns, OrganizationalDomain organizationalDomain) {
         this.dns = dns;
+        this.organizationalDomain = organizationalDomain;
     }
 
     /**
@@ -165,36 +189,40 @@ public final class Dmarc {
             // Section 4.10.1 (DMARC Policy Discovery): the Author Domain first.
             Lookup own = lookup(author);
             if (own.tempfail()) {
-                return verdict(DmarcResult.TEMPERROR, author, null, "", "", false, false, DmarcPolicy.NONE);
+                return verdict(DmarcResult.TEMPERROR, author, null, "", false, false, DmarcPolicy.NONE);
             }
             if (own.unusable() != null) {
                 trace.add("no DMARC processing: " + own.unusable());
-                return verdict(DmarcResult.NONE, author, null, "", "", false, false, DmarcPolicy.NONE);
+                return verdict(DmarcResult.NONE, author, null, "", false, false, DmarcPolicy.NONE);
             }
-            Walk authorWalk = walk(author);
-            if (authorWalk.tempfail()) {
-                return verdict(DmarcResult.TEMPERROR, author, null, "", "", false, false, DmarcPolicy.NONE);
+            if (organizationalDomain == OrganizationalDomain.ALWAYS) {
+                walk(author);   // for the report only; a temporary failure here decides nothing
             }
-            String orgDomain = authorWalk.organizationalDomain();
-            trace.add("organizational domain of " + author + ": " + orgDomain + " (" + authorWalk.how() + ")");
 
             DmarcRecord record;
             String policyDomain;
             if (own.record() != null) {
+                // Section 4.10.1: the Author Domain's own record is the policy. The tree walk
+                // is left to relaxed alignment, which alone still needs it (section 4.10.2).
                 record = own.record();
                 policyDomain = author;
-            } else if (authorWalk.records().containsKey(orgDomain)) {
-                // The record of the Author Domain's Organizational Domain.
-                record = authorWalk.records().get(orgDomain);
-                policyDomain = orgDomain;
-            } else if (authorWalk.publicSuffixDomain() != null) {
-                // The Organizational Domain has no record: the Public Suffix Domain's applies.
-                policyDomain = authorWalk.publicSuffixDomain();
-                record = authorWalk.records().get(policyDomain);
             } else {
-                // Section 4.10.1: no record anywhere: "Mail Receivers MUST NOT apply the DMARC mechanism".
-                trace.add("no DMARC policy record for " + author + " or above it");
-                return verdict(DmarcResult.NONE, author, null, "", orgDomain, false, false, DmarcPolicy.NONE);
+                Walk authorWalk = walk(author);
+                if (authorWalk.tempfail()) {
+                    return verdict(DmarcResult.TEMPERROR, author, null, "", false, false, DmarcPolicy.NONE);
+                }
+                if (authorWalk.records().containsKey(authorWalk.organizationalDomain())) {
+                    // The record of the Author Domain's Organizational Domain.
+                    policyDomain = authorWalk.organizationalDomain();
+                } else if (authorWalk.publicSuffixDomain() != null) {
+                    // The Organizational Domain has no record: the Public Suffix Domain's applies.
+                    policyDomain = authorWalk.publicSuffixDomain();
+                } else {
+                    // Section 4.10.1: no record anywhere: "Mail Receivers MUST NOT apply the DMARC mechanism".
+                    trace.add("no DMARC policy record for " + author + " or above it");
+                    return verdict(DmarcResult.NONE, author, null, "", false, false, DmarcPolicy.NONE);
+                }
+                record = authorWalk.records().get(policyDomain);
             }
             trace.add("policy record: _dmarc." + policyDomain + " \"" + record.raw() + "\"");
             for (String w : record.warnings()) {
@@ -216,12 +244,12 @@ public final class Dmarc {
             boolean spfOk = spfAligned == Aligned.YES;
             boolean dkimOk = dkimAligned == Aligned.YES;
             if (spfOk || dkimOk) {
-                return verdict(DmarcResult.PASS, author, record, policyDomain, orgDomain, spfOk, dkimOk,
+                return verdict(DmarcResult.PASS, author, record, policyDomain, spfOk, dkimOk,
                         requestedPolicy(author, policyDomain, record, false));
             }
             if (spfAligned == Aligned.UNKNOWN || dkimAligned == Aligned.UNKNOWN) {
                 // Section 5.3.6: a DNS failure means the message neither passes nor fails.
-                return verdict(DmarcResult.TEMPERROR, author, record, policyDomain, orgDomain, false, false,
+                return verdict(DmarcResult.TEMPERROR, author, record, policyDomain, false, false,
                         requestedPolicy(author, policyDomain, record, false));
             }
             // A fail: find the policy; np needs to know whether the Author Domain exists.
@@ -232,14 +260,14 @@ public final class Dmarc {
                 DnsResult<String> probe = dns.txt(author);
                 if (probe.tempfail()) {
                     trace.add("existence of " + author + ": temporary DNS failure (" + probe.detail() + ")");
-                    return verdict(DmarcResult.TEMPERROR, author, record, policyDomain, orgDomain, false, false,
+                    return verdict(DmarcResult.TEMPERROR, author, record, policyDomain, false, false,
                             DmarcPolicy.NONE);
                 }
                 // Section 3.2 (Non-existent Domains, RFC 8020): NXDOMAIN means the name does not exist.
                 exists = probe.status() != DnsStatus.NXDOMAIN;
                 trace.add("existence of " + author + ": " + (exists ? "exists" : "NXDOMAIN, does not exist"));
             }
-            return verdict(DmarcResult.FAIL, author, record, policyDomain, orgDomain, false, false,
+            return verdict(DmarcResult.FAIL, author, record, policyDomain, false, false,
                     requestedPolicy(author, policyDomain, record, !exists));
         }
 
@@ -262,7 +290,7 @@ public final class Dmarc {
         }
 
         private DmarcVerdict verdict(DmarcResult result, String author, DmarcRecord record, String policyDomain,
-                String orgDomain, boolean spfAligned, boolean dkimAligned, DmarcPolicy requested) {
+                boolean spfAligned, boolean dkimAligned, DmarcPolicy requested) {
             DmarcPolicy disposition = DmarcPolicy.NONE;
             if (result == DmarcResult.FAIL) {
                 disposition = record.testing() ? requested.testingDowngrade() : requested;
@@ -273,6 +301,9 @@ public final class Dmarc {
                 }
             }
             trace.add("result: " + result.word() + (result == DmarcResult.FAIL ? ", policy to apply: " + disposition.word() : ""));
+            // Known only when a tree walk from the Author Domain was made and succeeded.
+            Walk authorWalk = walks.get(author);
+            String orgDomain = authorWalk == null || authorWalk.tempfail() ? "" : authorWalk.organizationalDomain();
             return new DmarcVerdict(result, author, record, policyDomain, orgDomain, spfAligned, dkimAligned,
                     record == null ? DmarcPolicy.NONE : requested, disposition, trace);
         }
@@ -387,6 +418,7 @@ public final class Dmarc {
                 w = new Walk(start, null, records, false, "no DMARC record on the way up: the domain itself");
             }
             walks.put(start, w);
+            trace.add("organizational domain of " + start + ": " + w.organizationalDomain() + " (" + w.how() + ")");
             return w;
         }
 

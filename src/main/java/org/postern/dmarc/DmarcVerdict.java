@@ -11,7 +11,8 @@ import java.util.List;
  * @param policyDomain where {@code record} was found (the Author Domain, its Organizational
  *     Domain or its Public Suffix Domain); empty when none
  * @param organizationalDomain the Author Domain's Organizational Domain (RFC 9989 section
- *     4.10.2); empty when unknown (no Author Domain, or a DNS failure)
+ *     4.10.2); empty when unknown (no Author Domain, a DNS failure) or not needed for the verdict
+ *     (see {@link Dmarc.OrganizationalDomain})
  * @param spfAligned an SPF pass whose domain is aligned with the Author Domain
  * @param dkimAligned a DKIM pass whose d= is aligned with the Author Domain
  * @param requestedPolicy the record's policy for this Author Domain after choosing among p, sp

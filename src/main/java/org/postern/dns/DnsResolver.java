@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -28,6 +29,7 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.ReverseMap;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
@@ -42,23 +44,32 @@ import org.xbill.DNS.AAAARecord;
  *
  * <p>Names are absolute; no search list is applied (a mail server must never complete
  * {@code example} into {@code example.localdomain}). CNAME chains are followed up to
- * {@value #MAX_CNAME_CHAIN} links (RFC 1034 section 3.6.2). Safe for concurrent use.
+ * {@value #MAX_CNAME_CHAIN} links (RFC 1034 section 3.6.2). Answers are kept in a
+ * {@link DnsCache} for their TTL when one is given. Safe for concurrent use.
  */
 public final class DnsResolver {
 
     static final int MAX_CNAME_CHAIN = 8;
 
     private final Resolver resolver;
+    private final DnsCache cache;
 
-    private DnsResolver(Resolver resolver) {
+    private DnsResolver(Resolver resolver, DnsCache cache) {
         this.resolver = resolver;
+        this.cache = cache;
     }
 
     /**
      * A resolver for the given servers ({@code host[:port]}, {@code [v6addr]:port}); the system
-     * resolver's servers when the list is empty.
+     * resolver's servers when the list is empty. No cache: every lookup asks the servers (the
+     * one-shot commands; the server passes a {@link DnsCache}).
      */
     public static DnsResolver create(List<String> servers, Duration timeout) {
+        return create(servers, timeout, DnsCache.NONE);
+    }
+
+    /** A resolver as {@link #create(List, Duration)} that keeps answers in {@code cache}. */
+    public static DnsResolver create(List<String> servers, Duration timeout, DnsCache cache) {
         Resolver r;
         if (servers.isEmpty()) {
             r = new ExtendedResolver();
@@ -71,7 +82,12 @@ public final class DnsResolver {
             r = each.size() == 1 ? each.get(0) : new ExtendedResolver(each);
         }
         r.setTimeout(timeout);
-        return new DnsResolver(r);
+        return new DnsResolver(r, cache);
+    }
+
+    /** The cache of this resolver ({@link DnsCache#NONE} when it has none). */
+    public DnsCache cache() {
+        return cache;
     }
 
     /**
@@ -197,32 +213,55 @@ public final class DnsResolver {
     }
 
     private <T> DnsResult<T> query(Name qname, int type, Function<Record, T> convert) {
-        long start = System.nanoTime();
-        DnsResult<T> result = lookup(qname, type, convert);
-        Metrics.DNS_QUERIES.observeSince(start, Type.string(type), result.status().name().toLowerCase(java.util.Locale.ROOT));
-        return result;
+        String typeName = Type.string(type);
+        DnsCache.Answer answer = cache.get(qname, type);
+        if (answer != null) {
+            Metrics.DNS_CACHE_HITS.inc(typeName, answer.status().name().toLowerCase(Locale.ROOT));
+        } else {
+            long start = System.nanoTime();
+            Lookup lookup = lookup(qname, type);
+            answer = lookup.answer();
+            cache.put(qname, type, answer, lookup.ttlSeconds());
+            Metrics.DNS_QUERIES.observeSince(start, typeName, answer.status().name().toLowerCase(Locale.ROOT));
+        }
+        if (answer.status() != DnsStatus.FOUND) {
+            return DnsResult.of(answer.status(), answer.detail());
+        }
+        List<T> converted = new ArrayList<>(answer.records().size());
+        for (Record rec : answer.records()) {
+            converted.add(convert.apply(rec));
+        }
+        return DnsResult.found(converted);
     }
 
-    private <T> DnsResult<T> lookup(Name qname, int type, Function<Record, T> convert) {
+    /** An answer and how long it may be cached: 0 for not at all. */
+    private record Lookup(DnsCache.Answer answer, long ttlSeconds) {
+        static Lookup uncacheable(DnsStatus status, String detail) {
+            return new Lookup(new DnsCache.Answer(status, List.of(), detail), 0);
+        }
+    }
+
+    private Lookup lookup(Name qname, int type) {
         Name current = qname;
+        long ttl = Long.MAX_VALUE;   // the smallest TTL of every record the answer rests on
         for (int hop = 0; hop <= MAX_CNAME_CHAIN; hop++) {
             Message response;
             try {
                 response = send(Message.newQuery(Record.newRecord(current, type, DClass.IN)));
             } catch (IOException e) {
-                return DnsResult.of(DnsStatus.TEMPFAIL, e.getMessage() == null ? "timed out" : e.getMessage());
+                return Lookup.uncacheable(DnsStatus.TEMPFAIL, e.getMessage() == null ? "timed out" : e.getMessage());
             }
             int rcode = response.getRcode();
             if (rcode == Rcode.NXDOMAIN) {
-                return DnsResult.of(DnsStatus.NXDOMAIN, "NXDOMAIN");
+                return negative(response, DnsStatus.NXDOMAIN, "NXDOMAIN", ttl);
             }
             if (rcode != Rcode.NOERROR) {
-                return DnsResult.of(DnsStatus.TEMPFAIL, Rcode.string(rcode));
+                return Lookup.uncacheable(DnsStatus.TEMPFAIL, Rcode.string(rcode));
             }
             // Walk the answer as a chain: a recursive server returns the CNAMEs and the final
             // records together; an authoritative one may return only the first CNAME.
             List<Record> answers = response.getSection(Section.ANSWER);
-            List<T> found = new ArrayList<>();
+            List<Record> found = new ArrayList<>();
             Name owner = current;
             for (boolean moved = true; moved && hop <= MAX_CNAME_CHAIN; ) {
                 moved = false;
@@ -231,9 +270,11 @@ public final class DnsResolver {
                         continue;
                     }
                     if (rec.getType() == type) {
-                        found.add(convert.apply(rec));
+                        found.add(rec);
+                        ttl = Math.min(ttl, rec.getTTL());
                     } else if (rec.getType() == Type.CNAME && found.isEmpty()) {
                         owner = ((CNAMERecord) rec).getTarget();
+                        ttl = Math.min(ttl, rec.getTTL());
                         hop++;
                         moved = true;
                         break;
@@ -241,14 +282,34 @@ public final class DnsResolver {
                 }
             }
             if (!found.isEmpty()) {
-                return DnsResult.found(found);
+                return new Lookup(new DnsCache.Answer(DnsStatus.FOUND, found, ""), ttl);
             }
             if (owner.equals(current)) {
-                return DnsResult.of(DnsStatus.NODATA, "no " + Type.string(type) + " record");
+                return negative(response, DnsStatus.NODATA, "no " + Type.string(type) + " record", ttl);
             }
             current = owner; // a CNAME without its target's records: ask for the target
         }
-        return DnsResult.of(DnsStatus.TEMPFAIL, "CNAME chain longer than " + MAX_CNAME_CHAIN);
+        return Lookup.uncacheable(DnsStatus.TEMPFAIL, "CNAME chain longer than " + MAX_CNAME_CHAIN);
+    }
+
+    /**
+     * NXDOMAIN or no data. RFC 2308 section 5: a negative answer may be cached only when the
+     * authority section carries the zone's SOA, for the smaller of the SOA record's TTL and its
+     * MINIMUM field; without an SOA it is not cached. CNAMEs that led here (in this response or
+     * an earlier one) bound the time as well.
+     */
+    private static Lookup negative(Message response, DnsStatus status, String detail, long chainTtl) {
+        long ttl = 0;
+        for (Record rec : response.getSection(Section.AUTHORITY)) {
+            if (rec instanceof SOARecord soa) {
+                ttl = Math.min(soa.getTTL(), soa.getMinimum());
+                break;
+            }
+        }
+        for (Record rec : response.getSection(Section.ANSWER)) {
+            ttl = Math.min(ttl, rec.getTTL());
+        }
+        return new Lookup(new DnsCache.Answer(status, List.of(), detail), Math.min(ttl, chainTtl));
     }
 
     /**

@@ -30,14 +30,17 @@ public final class Metrics {
             "Delivery attempts of one recipient, by transport and result (sent, deferred, bounced, expired)",
             "transport", "status");
     public static final Histogram DNS_QUERIES = new Histogram("postern_dns_query_duration_seconds",
-            "DNS lookups (CNAME chain included), by record type and result", "type", "result");
+            "DNS lookups sent to the DNS servers (CNAME chain included), by record type and result", "type", "result");
+    public static final Counter DNS_CACHE_HITS = new Counter("postern_dns_cache_hits_total",
+            "DNS lookups answered from Postern's DNS cache (postern_dns_cache_size), by record type and result",
+            "type", "result");
     public static final Histogram DATABASE_QUERIES = new Histogram("postern_database_query_duration_seconds",
             "Database work of the account store (connection, queries, commit), by kind (read, write)", "kind");
     public static final Counter CONFIG_RELOADS = new Counter("postern_config_reloads_total",
             "Configuration reloads (SIGHUP or postern reload), by result (ok, failed)", "result");
 
     private static final List<Metric> ALL = List.of(SMTPD_CONNECTIONS, SMTPD_SESSIONS, SMTPD_MESSAGES_ACCEPTED,
-            SMTPD_REJECTS, SMTPD_AUTH_FAILURES, QUEUE_MESSAGES, DELIVERIES, DNS_QUERIES, DATABASE_QUERIES,
+            SMTPD_REJECTS, SMTPD_AUTH_FAILURES, QUEUE_MESSAGES, DELIVERIES, DNS_QUERIES, DNS_CACHE_HITS, DATABASE_QUERIES,
             CONFIG_RELOADS);
 
     /** The text exposition format (version 0.0.4) of every metric. */

@@ -312,14 +312,16 @@ public final class Explainer {
             }
         }
 
-        /** FCrDNS: the PTR name counts as verified when its A/AAAA records hold the client address. */
+        /** FCrDNS: the PTR name counts as verified when its A (IPv4 client) or AAAA (IPv6) records hold the client address. */
         private void forwardConfirm(String n) {
             if (facts.reverseNameStatus != NameStatus.OK || dns == null) {
                 return;
             }
-            DnsResult<InetAddress> forward = dns.addresses(n);
-            dns("ADDR", n, forward, false);
+            // The client's own address family only, as the SMTP server (and Postfix's smtpd) does.
             byte[] want = IpNet.bytes(request.clientAddress());
+            boolean v4 = want.length == 4;
+            DnsResult<InetAddress> forward = v4 ? dns.a(n) : dns.aaaa(n);
+            dns(v4 ? "A" : "AAAA", n, forward, false);
             boolean match = forward.records().stream().anyMatch(a -> java.util.Arrays.equals(a.getAddress(), want));
             if (match) {
                 facts.clientName = facts.reverseName;

@@ -4,6 +4,7 @@ import org.postern.metrics.Metrics;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -1453,7 +1454,11 @@ public final class SmtpSession implements Runnable, SessionFacts {
         }
         reverseClientName = name;
         reverseClientNameStatus = NameStatus.OK;
-        DnsResult<InetAddress> forward = dns.addresses(name);
+        // Forward confirmation in the client's own address family only, as Postfix's smtpd does
+        // (smtpd_peer.c resolves the name with the client's address family): an IPv4 client's
+        // name needs an A record with its address, an IPv6 client's an AAAA record. Asking the
+        // other type could never confirm the name and would only cost a query.
+        DnsResult<InetAddress> forward = clientInet instanceof Inet4Address ? dns.a(name) : dns.aaaa(name);
         if (forward.found() && forward.records().contains(clientInet)) {
             clientName = name;
             clientNameStatus = NameStatus.OK;

@@ -94,6 +94,24 @@ class DnsTimeoutEndToEndTest {
                 "450 4.7.25 Client host rejected: cannot find your hostname, [127.0.0.1]");
     }
 
+    /**
+     * The forward confirmation of the PTR name asks the client's own address family only, as
+     * Postfix's smtpd does: A for this IPv4 client, never AAAA; the name is still verified
+     * (reject_unknown_client_hostname lets the recipient pass).
+     */
+    @Test
+    void forwardConfirmationAsksOnlyTheClientsAddressFamily() throws Exception {
+        postern.dns().add(HELO, "AAAA", "2001:db8::1");
+        try (RawSmtpClient c = open()) {
+            // The name is looked up before the greeting; EHLO would look the HELO name up as well.
+            assertThat(postern.dns().queries()).contains(HELO + " A").doesNotContain(HELO + " AAAA");
+        }
+        try (RawSmtpClient c = openEhlo()) {
+            assertThat(c.command("MAIL FROM:<carol@remote.example>")).isEqualTo("250 2.1.0 Ok");
+            assertThat(c.command("RCPT TO:<alice@example.test>")).isEqualTo("250 2.1.5 Ok");
+        }
+    }
+
     @Test
     void heloLookupTimesOut() throws Exception {
         postern.dns().add("slow-helo.example.test", "A", "192.0.2.1").drop("slow-helo.example.test");

@@ -132,7 +132,7 @@ class ExplainCommandTest {
         CliTest.Result r = explain("--helo", "laptop.example.net", "--sender", "alice@example.test",
                 "--recipient", "bob@example.net");
         assertThat(r.out()).contains("DNS PTR 198.51.100.7 -> FOUND laptop.isp.example")
-                .contains("DNS ADDR laptop.isp.example -> FOUND 203.0.113.9")
+                .contains("DNS A laptop.isp.example -> FOUND 203.0.113.9")
                 .contains("RCPT TO:<bob@example.net> -> 450 4.7.25 Client host rejected: cannot find your hostname, "
                         + "[198.51.100.7]");
         CliTest.Result named = explain("--client-name", "laptop.isp.example", "--helo", "laptop.example.net",

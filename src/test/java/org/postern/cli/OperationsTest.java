@@ -249,6 +249,35 @@ class OperationsTest {
         }
     }
 
+    /**
+     * The running server keeps DNS answers for their TTL (postern_dns_cache_size, default on):
+     * a second connection from the same client does not ask for its PTR and A records again, the
+     * cache hits show in the metrics, and a reload empties the cache.
+     */
+    @Test
+    void dnsAnswersAreKeptForTheirTtlAndAReloadForgetsThem() throws Exception {
+        var dns = postern.dns();
+        dns.add("1.0.0.127.in-addr.arpa", "PTR", "client.example.net.", 300)
+                .add("client.example.net", "A", "127.0.0.1", 300);
+        Map<String, Double> before = metrics();
+        for (int i = 0; i < 2; i++) {
+            try (RawSmtpClient c = RawSmtpClient.connect(postern.smtpPort())) {
+                assertThat(c.reply()).startsWith("220 ");
+            }
+        }
+        assertThat(dns.queries()).containsOnlyOnce("1.0.0.127.in-addr.arpa PTR", "client.example.net A");
+        postern.awaitLog("connect from client.example.net[127.0.0.1]");
+        Map<String, Double> after = metrics();
+        assertThat(value(after, "postern_dns_cache_hits_total{type=\"PTR\",result=\"found\"}")
+                - value(before, "postern_dns_cache_hits_total{type=\"PTR\",result=\"found\"}")).isEqualTo(1);
+
+        assertThat(postern.server().reload().accepted()).isTrue();
+        try (RawSmtpClient c = RawSmtpClient.connect(postern.smtpPort())) {
+            assertThat(c.reply()).startsWith("220 ");
+        }
+        assertThat(dns.queries().stream().filter("1.0.0.127.in-addr.arpa PTR"::equals)).hasSize(2);
+    }
+
     @Test
     void reloadSaysWhatNeedsARestart() throws Exception {
         Files.writeString(postern.configDirectory().resolve("main.cf"), "queue_run_delay = 2s\n", StandardOpenOption.APPEND);

@@ -157,6 +157,14 @@ class ConfigurationTest {
     }
 
     @Test
+    void dnsCacheSizeIsZeroOrMore() {
+        assertThat(errors("postern_dns_cache_size = -5\n", null)).containsExactly(
+                "/etc/postern/main.cf:2: error: postern_dns_cache_size = -5: bad integer value; use 0 (no cache) "
+                        + "or a number of answers to keep, e.g. 10000");
+        assertThat(errors("postern_dns_cache_size = 0\n", null)).isEmpty();
+    }
+
+    @Test
     void timeUnitsFollowTheParameter() throws Exception {
         ParameterSet m = load("delay_warning_time = 4\nsmtpd_timeout = 2m\nmaximal_queue_lifetime = 1w\n", null).main();
         assertThat(m.time("delay_warning_time")).isEqualTo(Duration.ofHours(4));

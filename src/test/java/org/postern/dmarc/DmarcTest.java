@@ -29,9 +29,95 @@ class DmarcTest {
         assertThat(v.spfAligned()).isTrue();
         assertThat(v.dkimAligned()).isTrue();
         assertThat(v.policyDomain()).isEqualTo("example.org");
-        assertThat(v.organizationalDomain()).isEqualTo("example.org");
+        // Nothing needed the Organizational Domain (own record, identical identifiers): not looked up.
+        assertThat(v.organizationalDomain()).isEmpty();
         assertThat(v.disposition()).isEqualTo(DmarcPolicy.NONE);
         assertThat(v.trace()).contains("result: pass");
+        assertThat(dns.queries).containsExactly("_dmarc.example.org");
+    }
+
+    @Test
+    void reportingModeAlsoFindsTheOrganizationalDomainWithTheSameResult() {
+        dns.put("_dmarc.example.org", "v=DMARC1; p=reject");
+        DmarcVerdict v = new Dmarc(dns, Dmarc.OrganizationalDomain.ALWAYS)
+                .evaluate("example.org", spfPass("example.org"), dkimPass("example.org"));
+        assertThat(v.result()).isEqualTo(DmarcResult.PASS);
+        assertThat(v.organizationalDomain()).isEqualTo("example.org");
+        assertThat(dns.queries).containsExactly("_dmarc.example.org", "_dmarc.org");
+    }
+
+    @Test
+    void reportingModeIgnoresATemporaryFailureOfTheExtraWalk() {
+        dns.put("_dmarc.example.org", "v=DMARC1; p=reject");
+        dns.servfail("_dmarc.org");
+        DmarcVerdict v = new Dmarc(dns, Dmarc.OrganizationalDomain.ALWAYS)
+                .evaluate("example.org", spfPass("example.org"), List.of());
+        assertThat(v.result()).isEqualTo(DmarcResult.PASS);
+        assertThat(v.organizationalDomain()).isEmpty();
+    }
+
+    // ---- the tree walk only when the verdict needs it (RFC 9989 sections 4.10.1 and 4.10.2) ----
+
+    @Test
+    void ownRecordAndIdenticalIdentifiersCostOneQueryAlsoWhenFailing() {
+        dns.put("_dmarc.example.org", "v=DMARC1; p=reject");
+        DmarcVerdict v = dmarc.evaluate("example.org", new SpfCheck(SpfResult.FAIL, "example.org"),
+                List.of(new DkimCheck(DkimResult.FAIL, "example.org", "s1")));
+        assertThat(v.result()).isEqualTo(DmarcResult.FAIL);
+        assertThat(v.disposition()).isEqualTo(DmarcPolicy.REJECT);
+        assertThat(dns.queries).containsExactly("_dmarc.example.org");
+    }
+
+    @Test
+    void identifierUnderAnotherTopLevelDomainNeedsNoWalk() {
+        // Different last labels can never share an Organizational Domain.
+        dns.put("_dmarc.example.org", "v=DMARC1; p=reject");
+        DmarcVerdict v = dmarc.evaluate("example.org", spfPass("attacker.example"), dkimPass("attacker.example"));
+        assertThat(v.result()).isEqualTo(DmarcResult.FAIL);
+        assertThat(dns.queries).containsExactly("_dmarc.example.org");
+    }
+
+    @Test
+    void strictAlignmentNeedsNoWalk() {
+        dns.put("_dmarc.example.org", "v=DMARC1; p=reject; aspf=s; adkim=s");
+        DmarcVerdict v = dmarc.evaluate("example.org", spfPass("bounce.example.org"), dkimPass("mail.example.org"));
+        assertThat(v.result()).isEqualTo(DmarcResult.FAIL);
+        assertThat(dns.queries).containsExactly("_dmarc.example.org");
+    }
+
+    @Test
+    void relaxedAlignmentOfAnotherDomainStillWalks() {
+        dns.put("_dmarc.example.org", "v=DMARC1; p=reject");
+        DmarcVerdict v = dmarc.evaluate("example.org", spfPass("bounce.example.org"), List.of());
+        assertThat(v.result()).isEqualTo(DmarcResult.PASS);
+        assertThat(v.spfAligned()).isTrue();
+        assertThat(v.organizationalDomain()).isEqualTo("example.org");
+        assertThat(dns.queries).containsExactly("_dmarc.example.org", "_dmarc.org", "_dmarc.bounce.example.org");
+        assertThat(v.trace()).contains("spf: pass for bounce.example.org, aligned (relaxed: same organizational domain example.org)");
+    }
+
+    @Test
+    void relaxedMisalignmentUnderTheSameTopLevelDomainStillWalks() {
+        // other.org and example.org share "org": only the walks tell them apart.
+        dns.put("_dmarc.example.org", "v=DMARC1; p=reject");
+        dns.put("_dmarc.other.org", "v=DMARC1; p=none");
+        DmarcVerdict v = dmarc.evaluate("example.org", spfPass("other.org"), List.of());
+        assertThat(v.result()).isEqualTo(DmarcResult.FAIL);
+        assertThat(v.disposition()).isEqualTo(DmarcPolicy.REJECT);
+        assertThat(dns.queries).containsExactly("_dmarc.example.org", "_dmarc.org", "_dmarc.other.org");
+    }
+
+    @Test
+    void temporaryFailureOfAQueryTheVerdictDoesNotNeedDecidesNothing() {
+        // The walk above the Author Domain is not made when its own record applies and the
+        // identifiers are identical (RFC 9989 asks for it only for relaxed alignment and for
+        // policy discovery without an own record), so its failure cannot make a temperror.
+        dns.put("_dmarc.example.org", "v=DMARC1; p=reject");
+        dns.servfail("_dmarc.org");
+        assertThat(dmarc.evaluate("example.org", spfPass("example.org"), List.of()).result()).isEqualTo(DmarcResult.PASS);
+        // When alignment does need the walk, its failure still counts (section 5.3.6).
+        assertThat(new Dmarc(dns).evaluate("example.org", spfPass("bounce.example.org"), List.of()).result())
+                .isEqualTo(DmarcResult.TEMPERROR);
     }
 
     @Test

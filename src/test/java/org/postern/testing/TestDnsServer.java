@@ -32,7 +32,13 @@ import org.xbill.DNS.Type;
  *
  * <p>Answers: the records of the asked type, CNAMEs chased inside the served data; NOERROR with
  * no answer when the name has other records or descendants (RFC 8020 empty non-terminals);
- * NXDOMAIN otherwise. UDP and TCP; answers too big for UDP set TC so the client retries on TCP.
+ * NXDOMAIN otherwise. A negative answer carries the SOA of the closest enclosing zone that has
+ * one added (as an authoritative server does, RFC 2308 section 3), else no authority section.
+ * UDP and TCP; answers too big for UDP set TC so the client retries on TCP.
+ *
+ * <p>Records have TTL 0 unless given one ({@link #add(String, String, String, long)},
+ * {@link #defaultTtl}): a resolver with a cache (Postern's server) then asks again every time,
+ * so a test that changes the records between scenarios sees the change at once.
  */
 public final class TestDnsServer implements AutoCloseable {
 
@@ -44,6 +50,7 @@ public final class TestDnsServer implements AutoCloseable {
     private final DatagramSocket udp;
     private final ServerSocket tcp;
     private volatile boolean running = true;
+    private volatile long defaultTtl = 0;
 
     private static final int DROP = -1;
 
@@ -120,11 +127,28 @@ public final class TestDnsServer implements AutoCloseable {
         return udp.getLocalPort();
     }
 
-    /** Adds one record, rdata in zone-file syntax; names are absolute with or without the dot. */
+    /**
+     * Adds one record with the default TTL (0 unless {@link #defaultTtl} says otherwise), rdata
+     * in zone-file syntax; names are absolute with or without the dot.
+     */
     public TestDnsServer add(String name, String type, String rdata) {
+        return add(name, type, rdata, defaultTtl);
+    }
+
+    /** The TTL of records added from now on without one (0 at first: nothing is cached). */
+    public TestDnsServer defaultTtl(long seconds) {
+        defaultTtl = seconds;
+        return this;
+    }
+
+    /**
+     * Adds one record with this TTL in seconds. An {@code SOA} record makes its owner a zone:
+     * negative answers for names in it carry the SOA, which lets a resolver cache them.
+     */
+    public TestDnsServer add(String name, String type, String rdata, long ttl) {
         try {
             Name owner = name(name);
-            Record rec = Record.fromString(owner, Type.value(type), DClass.IN, 300, rdata, Name.root);
+            Record rec = Record.fromString(owner, Type.value(type), DClass.IN, ttl, rdata, Name.root);
             records.computeIfAbsent(owner, k -> new CopyOnWriteArrayList<>()).add(rec);
             return this;
         } catch (IOException e) {
@@ -211,9 +235,27 @@ public final class TestDnsServer implements AutoCloseable {
             if (hop == 0 && here.isEmpty() && !hasDescendant(current)) {
                 response.getHeader().setRcode(Rcode.NXDOMAIN);
             }
+            Record soa = enclosingSoa(current);
+            if (soa != null) {
+                response.addRecord(soa, Section.AUTHORITY);
+            }
             return response;
         }
         return response;
+    }
+
+    /** The SOA record of the closest zone at or above {@code name}, or null. */
+    private Record enclosingSoa(Name name) {
+        for (Name n = name; ; n = new Name(n, 1)) {
+            for (Record r : records.getOrDefault(n, List.of())) {
+                if (r.getType() == Type.SOA) {
+                    return r;
+                }
+            }
+            if (n.labels() <= 1) {
+                return null;
+            }
+        }
     }
 
     private boolean hasDescendant(Name name) {
