@@ -84,6 +84,7 @@ final class ServeCommand extends ContextCommand {
         Signal signal = received.get();
         log.info("terminating on signal {}", signal == null ? "?" : signal.getNumber());
         server.close();
+        MailLog.close(); // the last lines, "terminating on signal" included, reach the log
         return 0;
     }
 }

@@ -179,6 +179,7 @@ public final class TestPostern implements AutoCloseable {
     }
 
     public String logText() throws IOException {
+        MailLog.flush(); // lines are written by the log's writer thread, a moment after they are logged
         return Files.exists(log()) ? Files.readString(log()) : "";
     }
 
@@ -253,6 +254,7 @@ public final class TestPostern implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        MailLog.flush();
         context.close();
         dns.close();
     }
