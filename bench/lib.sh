@@ -319,7 +319,7 @@ smtp_source() {
 
 # The load client for per-transaction latency (compiled once into $BENCH_WORK/classes).
 latency_client() {
-    if [ ! -f "$BENCH_WORK/classes/LatencyClient.class" ]; then
+    if [ ! "$BENCH_WORK/classes/LatencyClient.class" -nt "$BENCH_HOME/bench/LatencyClient.java" ]; then
         mkdir -p "$BENCH_WORK/classes"
         "$(dirname "$BENCH_JAVA")/javac" -d "$BENCH_WORK/classes" "$BENCH_HOME/bench/LatencyClient.java" \
             || bench_die "LatencyClient.java does not compile"
