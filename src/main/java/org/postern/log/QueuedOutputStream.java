@@ -33,6 +33,7 @@ public final class QueuedOutputStream extends OutputStream {
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(64 * 1024);
     private final Thread writer;
     private volatile IOException failure;
+    private volatile boolean closed;
 
     public QueuedOutputStream(OutputStream target, String threadName) {
         this.target = target;
@@ -65,6 +66,7 @@ public final class QueuedOutputStream extends OutputStream {
         if (!writer.isAlive()) {
             return;
         }
+        closed = true;
         CountDownLatch done = new CountDownLatch(1);
         enqueue(CLOSE);
         enqueue(done);
@@ -72,6 +74,9 @@ public final class QueuedOutputStream extends OutputStream {
     }
 
     private void enqueue(Object item) throws IOException {
+        if (closed && item != CLOSE && !(item instanceof CountDownLatch)) {
+            throw new IOException("the mail log is closed");
+        }
         try {
             queue.put(item);
         } catch (InterruptedException e) {
