@@ -39,18 +39,6 @@ bench_init
 if [ "$BENCH_REUSE" = 1 ]; then results=$BENCH_WORK/acceptance-reuse.tsv; else results=$BENCH_WORK/acceptance-single.tsv; fi
 printf 'server\tsessions\tsize\tmsgs\tsecs\trate\tcpu_s\tcpu_per_1000\thwm_mb\tpss_mb\tprocs\tlat_msgs\tlat_rate\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tload\tnote\n' >"$results"
 
-# Waits until the maillog shows COUNT "removed" lines (every message delivered or discarded).
-await_removed() {
-    local log=$1 count=$2 deadline=$((SECONDS + 300)) n=0
-    while [ $SECONDS -lt $deadline ]; do
-        n=$(grep -c ': removed$' "$log" 2>/dev/null || true)
-        [ "${n:-0}" -ge "$count" ] && return 0
-        sleep 0.2
-    done
-    bench_log "only $n of $count messages left the queue of $log"
-    return 1
-}
-
 run_point() {
     local server=$1 sessions=$2 size=$3 name pid dir port log sampler
     name=s${sessions}-$size

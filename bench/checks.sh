@@ -323,16 +323,6 @@ cpu_each() {
     for root in "$@"; do bench_cpu "$root"; done | paste -sd' '
 }
 
-removed() { grep -c ': removed$' "$1" 2>/dev/null || true; }
-
-await_removed() {
-    local log=$1 count=$2 deadline=$((SECONDS + 300))
-    while [ "$(removed "$log")" -lt "$count" ]; do
-        [ $SECONDS -ge $deadline ] && { bench_log "only $(removed "$log") of $count messages left the queue of $log"; return 1; }
-        sleep 0.2
-    done
-}
-
 send_file() {   # PORT FILE FROM TO SESSIONS MESSAGES_PER_SESSION
     latency_client --helo "$HELO" --from "$3" --to "$4" --file "$2" 127.0.0.1 "$1" "$5" "$6"
 }

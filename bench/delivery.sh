@@ -21,16 +21,6 @@ bench_init
 results=$BENCH_WORK/delivery.tsv
 printf 'server\tsessions\tsize\tmsgs\tsecs_to_delivered\tdelivered_per_s\tcpu_per_1000\tmaildir_files\tload\n' >"$results"
 
-removed() { grep -c ': removed$' "$1" 2>/dev/null || true; }
-
-await_removed() {
-    local log=$1 count=$2 deadline=$((SECONDS + 600))
-    while [ "$(removed "$log")" -lt "$count" ]; do
-        [ $SECONDS -ge $deadline ] && return 1
-        sleep 0.1
-    done
-}
-
 for server in $BENCH_SERVERS; do
     if [ "$server" = postfix ]; then
         postfix_start delivery; pid=$POSTFIX_PID; dir=$POSTFIX_DIR; port=$POSTFIX_PORT

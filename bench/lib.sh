@@ -119,6 +119,22 @@ bench_sample_stop() {
 
 bench_load() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# Messages the server has removed from its queue (delivered, discarded or bounced) per its log.
+bench_removed() { grep -c ': removed$' "$1" 2>/dev/null || true; }
+
+# await_removed LOG COUNT: waits (at most 10 minutes) until LOG shows COUNT "removed" lines;
+# false, with a log line, when they do not come.
+await_removed() {
+    local log=$1 count=$2 deadline=$((SECONDS + 600))
+    while [ "$(bench_removed "$log")" -lt "$count" ]; do
+        if [ $SECONDS -ge $deadline ]; then
+            bench_log "only $(bench_removed "$log") of $count messages left the queue of $log"
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
 # bench_merge_cf FILE EXTRA: appends EXTRA (main.cf lines) to the main.cf FILE and removes from
 # FILE's earlier lines every parameter that EXTRA sets, so a script's setting replaces the base
 # one instead of overriding it (Postern warns about a parameter set twice).

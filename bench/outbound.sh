@@ -34,16 +34,6 @@ bench_init
 results=$BENCH_WORK/outbound.tsv
 printf 'server\tsessions\tsize\tmsgs\tsecs_to_delivered\tdelivered_per_s\tcpu_per_1000\tsink_received\tsink_sessions\tload\n' >"$results"
 
-removed() { grep -c ': removed$' "$1" 2>/dev/null || true; }
-
-await_removed() {
-    local log=$1 count=$2 deadline=$((SECONDS + 600))
-    while [ "$(removed "$log")" -lt "$count" ]; do
-        [ $SECONDS -ge $deadline ] && return 1
-        sleep 0.1
-    done
-}
-
 # A counter of smtp-sink -c ("sess=N quit=N mesg=N", rewritten in place with CR): its last value.
 sink_counter() { tr '\r' '\n' <"$1" | awk -F"$2=" 'NF > 1 { n = $2 + 0 } END { print n + 0 }'; }
 
