@@ -22,6 +22,7 @@ import org.postern.config.TableChecker;
 import org.postern.dns.DnsResolver;
 import org.postern.lookup.LookupTables;
 import org.postern.lookup.TableContext;
+import org.postern.testing.Section9;
 
 /**
  * The restriction engine on the configuration of postfix-restrictions.md section 9 (client,
@@ -44,29 +45,14 @@ public class PolicyBenchmark {
             myhostname = mx.example.test
             mydomain = example.test
             mydestination = localhost
-            smtpd_helo_required = yes
             smtpd_sasl_auth_enable = yes
-            smtpd_client_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_unknown_reverse_client_hostname, reject_unknown_client_hostname,
-              reject_unauth_pipelining
-            smtpd_helo_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_invalid_helo_hostname, reject_unauth_pipelining
-            smtpd_sender_restrictions = permit_mynetworks, reject_sender_login_mismatch,
-              permit_sasl_authenticated, reject_non_fqdn_sender, reject_unknown_sender_domain,
-              reject_unauth_pipelining
-            smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_destination
-            smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_pipelining
-            smtpd_data_restrictions = permit_mynetworks, permit_sasl_authenticated,
-              reject_multi_recipient_bounce, reject_unauth_pipelining
             virtual_mailbox_domains = example.test
             virtual_mailbox_maps = inline:{bob@example.test=example.test/bob/, alice@example.test=example.test/alice/}
             virtual_alias_maps = inline:{postmaster@example.test=alice@example.test}
             smtpd_sender_login_maps = inline:{alice@example.test=alice@example.test, bob@example.test=bob@example.test}
             relay_domains =
             mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128
-            """;
+            """ + Section9.RESTRICTIONS;
 
     private DnsResolver dns;
     private PolicyEngine engine;
