@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class QueuedOutputStream extends OutputStream {
 
-    private static final byte[] CLOSE = new byte[0];
     private static final int MAX_BATCH_BYTES = 64 * 1024;
 
     private final OutputStream target;
@@ -67,14 +66,23 @@ public final class QueuedOutputStream extends OutputStream {
             return;
         }
         closed = true;
-        CountDownLatch done = new CountDownLatch(1);
-        enqueue(CLOSE);
+        CloseRequest done = new CloseRequest();
         enqueue(done);
         await(done);
     }
 
+    /**
+     * One queue item both asks for the close and reports it done: as two items, the writer
+     * could take the first in one batch and stop before the second arrived.
+     */
+    private static final class CloseRequest extends CountDownLatch {
+        CloseRequest() {
+            super(1);
+        }
+    }
+
     private void enqueue(Object item) throws IOException {
-        if (closed && item != CLOSE && !(item instanceof CountDownLatch)) {
+        if (closed && !(item instanceof CountDownLatch)) {
             throw new IOException("the mail log is closed");
         }
         try {
@@ -117,7 +125,7 @@ public final class QueuedOutputStream extends OutputStream {
             int filled = 0;
             for (Object item : batch) {
                 try {
-                    if (item instanceof byte[] bytes && bytes != CLOSE) {
+                    if (item instanceof byte[] bytes) {
                         if (filled + bytes.length > buffer.length) {
                             target.write(buffer, 0, filled);
                             filled = 0;
@@ -128,31 +136,33 @@ public final class QueuedOutputStream extends OutputStream {
                             System.arraycopy(bytes, 0, buffer, filled, bytes.length);
                             filled += bytes.length;
                         }
-                    } else if (item == CLOSE) {
-                        closing = true;
                     } else if (item instanceof CountDownLatch done) {
-                        target.write(buffer, 0, filled);
-                        filled = 0;
-                        target.flush();
-                        if (closing) {
-                            target.close();
+                        closing |= done instanceof CloseRequest;
+                        try {
+                            target.write(buffer, 0, filled);
+                            filled = 0;
+                            target.flush();
+                            if (closing) {
+                                target.close();
+                            }
+                        } finally {
+                            done.countDown(); // the waiting caller reads a failure from this.failure
                         }
-                        done.countDown();
                     }
                 } catch (IOException e) {
                     failure = e; // reported to the next flush or close; the lines are lost, the server goes on
                     filled = 0;
                 }
             }
+            batch.clear();
+            if (closing) {
+                return;
+            }
             try {
                 target.write(buffer, 0, filled);
                 target.flush();
             } catch (IOException e) {
                 failure = e;
-            }
-            batch.clear();
-            if (closing) {
-                return;
             }
         }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,5 +79,33 @@ class QueuedOutputStreamTest {
         assertThat(target.closed).isTrue();
         out.close();   // a reconfiguration may stop an appender twice
         assertThatThrownBy(() -> out.write(1)).isInstanceOf(IOException.class).hasMessageContaining("closed");
+    }
+
+    @Test
+    void closeRightAfterAWriteAlwaysClosesTheTarget() throws IOException {
+        // The writer thread may be woken by the write and take the close request in a batch of
+        // its own: a race that once left the target open. Many rounds make it show.
+        for (int round = 0; round < 500; round++) {
+            Target target = new Target();
+            QueuedOutputStream out = new QueuedOutputStream(target, "test-log-writer");
+            out.write(("round " + round + "\n").getBytes(StandardCharsets.UTF_8));
+            out.close();
+            assertThat(target.text()).as("round %d", round).isEqualTo("round " + round + "\n");
+            assertThat(target.closed).as("round %d", round).isTrue();
+        }
+    }
+
+    @Test
+    void aFailingTargetIsReportedToFlushAndCloseInsteadOfHangingThem() throws IOException {
+        OutputStream failing = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        };
+        QueuedOutputStream out = new QueuedOutputStream(failing, "test-log-writer");
+        out.write("lost\n".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(out::flush).hasMessage("No space left on device");
+        assertThatThrownBy(out::close).hasMessage("No space left on device");
     }
 }
