@@ -81,8 +81,6 @@ public final class PosternServer implements AutoCloseable {
 
     private final Spool spool;
     private final QueueManager queueManager;
-    private final LmtpTransport lmtp;
-    private final List<SmtpTransport> smtpTransports;
     private final SmtpServer smtp;
     private final Duration shutdownTimeout;
     private final DmarcEvaluationWriter dmarcEvaluations;
@@ -92,12 +90,13 @@ public final class PosternServer implements AutoCloseable {
     /** What {@link #reload} replaces; guarded by {@code this}. */
     private Configuration config;
     private ServerContext sessionContext;
+    private DeliveryAgents delivery;
     private ControlServer control;
     private AdminServer admin;
 
     private PosternServer(Context context, Configuration config, DnsResolver dns, AddressVerifier verifier,
-                          ServerContext sessionContext, Spool spool, QueueManager queueManager, LmtpTransport lmtp,
-                          List<SmtpTransport> smtpTransports, SmtpServer smtp, Duration shutdownTimeout,
+                          ServerContext sessionContext, Spool spool, QueueManager queueManager, DeliveryAgents delivery,
+                          SmtpServer smtp, Duration shutdownTimeout,
                           DmarcEvaluationWriter dmarcEvaluations) {
         this.context = context;
         this.config = config;
@@ -107,8 +106,7 @@ public final class PosternServer implements AutoCloseable {
         this.dmarcEvaluations = dmarcEvaluations;
         this.spool = spool;
         this.queueManager = queueManager;
-        this.lmtp = lmtp;
-        this.smtpTransports = List.copyOf(smtpTransports);
+        this.delivery = delivery;
         this.smtp = smtp;
         this.shutdownTimeout = shutdownTimeout;
     }
@@ -127,7 +125,7 @@ public final class PosternServer implements AutoCloseable {
         Clock clock = Clock.systemDefaultZone();
         Spool spool = null;
         DmarcEvaluationWriter dmarcEvaluations = null;
-        List<SmtpTransport> smtpTransports = new ArrayList<>();
+        DeliveryAgents delivery = null;
         try {
             DnsResolver dns = DnsResolver.create(main.list("dns_servers"), positive(main.time("dns_timeout"), Duration.ofSeconds(10)),
                     new DnsCache(Math.max(0, main.integer("postern_dns_cache_size")), clock));
@@ -135,42 +133,17 @@ public final class PosternServer implements AutoCloseable {
             spool = Spool.open(Path.of(main.get("queue_directory")));
 
             dmarcEvaluations = new DmarcEvaluationWriter(new DmarcEvaluationStore(context.database()));
-            AddressSearch search = new AddressSearch(main.get("recipient_delimiter"),
-                    main.list("parent_domain_matches_subdomains").contains("smtpd_access_maps"));
-
             Path queueDirectory = Path.of(main.get("queue_directory"));
-            LmtpTransport lmtp = new LmtpTransport(queueDirectory, main.get("lmtp_lhlo_name"),
-                    positive(main.time("lmtp_connect_timeout"), Duration.ofSeconds(30)), Duration.ofMinutes(10));
-            Map<String, Transport> transports = new HashMap<>();
-            transports.put("virtual", new VirtualTransport(Path.of(main.get("virtual_mailbox_base")),
-                    tables.openList(main.get("virtual_mailbox_maps")), search,
-                    new MaildirDelivery(main.get("myhostname"), main.size("virtual_mailbox_limit"))));
-            transports.put("lmtp", lmtp);
-            SmtpClientSettings smtpSettings = smtpClientSettings(main);
-            LookupTable tlsPolicies = optionalTables(tables, main.get("smtp_tls_policy_maps"));
-            LookupTable passwords = optionalTables(tables, main.get("smtp_sasl_password_maps"));
-            for (String name : List.of("smtp", "relay")) {
-                SmtpTransport transport = new SmtpTransport(name, dns, smtpSettings, tlsPolicies, passwords,
-                        new SecureRandom());
-                smtpTransports.add(transport);
-                transports.put(name, transport);
-            }
-            transports.put("error", new ErrorTransport());
-            transports.put("discard", new DiscardTransport());
-            Router router = router(main, tables);
-            AddressVerifier verifier = new AddressVerifier(router, transports, verifyOptions(main), clock);
+            delivery = DeliveryAgents.of(main, tables, dns, spool, clock);
+            AddressVerifier verifier = new AddressVerifier(delivery.router(), delivery.transports(),
+                    verifyOptions(main), clock);
             Map<String, PolicyEngine> engines = engines(config, tables, dns, dmarcEvaluations, verifier);
             ServerContext serverContext = new ServerContext(spool, tls(config, context.dataDirectory()), authenticator,
                     new AuthThrottle(main.integer("postern_sasl_failure_limit"), main.time("postern_sasl_failure_window"), clock),
                     new ClientLimits(main.integer("postern_connection_limit"), clock), dns, aliases(main, tables),
                     settings -> engines.get(settings.name()).newSession(), signingKeys(context, clock), clock);
-            QueueManager queueManager = new QueueManager(spool, router,
-                    transports, new QueueManager.Options(main.time("queue_run_delay"), main.time("minimal_backoff_time"),
-                    main.time("maximal_backoff_time"), main.time("maximal_queue_lifetime"),
-                    main.time("bounce_queue_lifetime"), main.integer("default_destination_concurrency_limit"),
-                    main.integer("default_destination_recipient_limit"),
-                    main.integer("default_destination_concurrency_failed_cohort_limit")), clock,
-                    new Notifier(spool, notifierSettings(main), clock));
+            QueueManager queueManager = new QueueManager(spool, delivery.router(), delivery.transports(),
+                    queueOptions(main), clock, delivery.notifier());
             queueManager.start();
             SmtpServer smtp;
             try {
@@ -181,7 +154,7 @@ public final class PosternServer implements AutoCloseable {
                 throw e;
             }
             PosternServer server = new PosternServer(context, config, dns, verifier, serverContext, spool, queueManager,
-                    lmtp, smtpTransports, smtp, main.time("postern_shutdown_timeout"), dmarcEvaluations);
+                    delivery, smtp, main.time("postern_shutdown_timeout"), dmarcEvaluations);
             try {
                 server.control = ControlServer.start(queueDirectory, new SpoolTools(spool, queueManager, clock),
                         server::reloadForControl);
@@ -195,7 +168,9 @@ public final class PosternServer implements AutoCloseable {
             return server;
         } catch (SmtpServer.StartException | TlsException | TableConfigException | IOException
                  | IllegalArgumentException | org.postern.policy.PolicyConfigException e) {
-            smtpTransports.forEach(SmtpTransport::close);
+            if (delivery != null) {
+                delivery.close();
+            }
             if (dmarcEvaluations != null) {
                 dmarcEvaluations.close();
             }
@@ -208,6 +183,60 @@ public final class PosternServer implements AutoCloseable {
             }
             throw new StartException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The delivery side built from one configuration: routing (trivial-rewrite), the delivery
+     * agents by transport name, and the notices (bounce). A reload builds new ones and retires
+     * the old, which finish the deliveries they are in and cache no more connections.
+     */
+    record DeliveryAgents(Router router, Map<String, Transport> transports, LmtpTransport lmtp,
+                          List<SmtpTransport> smtpTransports, Notifier notifier) implements AutoCloseable {
+
+        static DeliveryAgents of(ParameterSet main, LookupTables tables, DnsResolver dns, Spool spool, Clock clock)
+                throws TableConfigException {
+            // Everything that can fail comes before the SMTP transports, which start a thread each.
+            Router router = PosternServer.router(main, tables);
+            SmtpClientSettings smtpSettings = smtpClientSettings(main);
+            LookupTable tlsPolicies = optionalTables(tables, main.get("smtp_tls_policy_maps"));
+            LookupTable passwords = optionalTables(tables, main.get("smtp_sasl_password_maps"));
+            AddressSearch search = new AddressSearch(main.get("recipient_delimiter"),
+                    main.list("parent_domain_matches_subdomains").contains("smtpd_access_maps"));
+            Map<String, Transport> transports = new HashMap<>();
+            transports.put("virtual", new VirtualTransport(Path.of(main.get("virtual_mailbox_base")),
+                    tables.openList(main.get("virtual_mailbox_maps")), search,
+                    new MaildirDelivery(main.get("myhostname"), main.size("virtual_mailbox_limit"))));
+            LmtpTransport lmtp = new LmtpTransport(Path.of(main.get("queue_directory")), main.get("lmtp_lhlo_name"),
+                    positive(main.time("lmtp_connect_timeout"), Duration.ofSeconds(30)), Duration.ofMinutes(10));
+            transports.put("lmtp", lmtp);
+            List<SmtpTransport> smtpTransports = new ArrayList<>();
+            for (String name : List.of("smtp", "relay")) {
+                SmtpTransport transport = new SmtpTransport(name, dns, smtpSettings, tlsPolicies, passwords,
+                        new SecureRandom());
+                smtpTransports.add(transport);
+                transports.put(name, transport);
+            }
+            transports.put("error", new ErrorTransport());
+            transports.put("discard", new DiscardTransport());
+            return new DeliveryAgents(router, Map.copyOf(transports), lmtp, List.copyOf(smtpTransports),
+                    new Notifier(spool, notifierSettings(main), clock));
+        }
+
+        /** Closes idle connections; deliveries still running finish and then close theirs. */
+        @Override
+        public void close() {
+            lmtp.close();
+            smtpTransports.forEach(SmtpTransport::close);
+        }
+    }
+
+    /** The queue manager's scheduling parameters. */
+    static QueueManager.Options queueOptions(ParameterSet main) {
+        return new QueueManager.Options(main.time("queue_run_delay"), main.time("minimal_backoff_time"),
+                main.time("maximal_backoff_time"), main.time("maximal_queue_lifetime"),
+                main.time("bounce_queue_lifetime"), main.integer("default_destination_concurrency_limit"),
+                main.integer("default_destination_recipient_limit"),
+                main.integer("default_destination_concurrency_failed_cohort_limit"));
     }
 
     /** One restriction engine per listener (by service name), wired to DMARC records and verify(8). */
@@ -401,25 +430,23 @@ public final class PosternServer implements AutoCloseable {
 
     /**
      * Parameters that only a restart applies: what the listener sockets, the spool, the
-     * database, DNS, logging, the admin port, the queue manager and the delivery agents were
-     * built from at start. Everything else (restrictions, listener settings, TLS certificates,
-     * virtual_alias_maps, tables named in them) applies to sessions accepted after a reload.
+     * database, DNS, logging, the admin port and the process-wide limits were built from at
+     * start. Everything else (restrictions, listener settings, TLS certificates, aliases,
+     * routing, delivery agents, queue timers, notices, tables named in them) a reload applies.
      */
     private static final List<String> RESTART_ONLY = List.of("data_directory", "queue_directory", "database_url",
             "database_timeout", "inet_interfaces", "inet_protocols", "dns_servers", "dns_timeout",
             "postern_dns_cache_size", "maillog_file",
-            "postern_admin_listen", "postern_connection_limit", "postern_sasl_failure_", "postern_shutdown_timeout",
-            "smtp_", "lmtp_", "relayhost", "relay_transport", "default_transport", "virtual_transport",
-            "transport_maps", "sender_dependent_relayhost_maps", "virtual_mailbox_base", "virtual_mailbox_maps",
-            "virtual_mailbox_limit", "queue_run_delay", "minimal_backoff_time", "maximal_backoff_time",
-            "maximal_queue_lifetime", "bounce_", "default_destination_", "address_verify_", "notify_classes",
-            "delay_warning_time", "delay_notice_recipient", "2bounce_notice_recipient", "double_bounce_sender");
+            "postern_admin_listen", "postern_connection_limit", "postern_sasl_failure_", "postern_shutdown_timeout");
 
     /**
      * Re-reads main.cf, master.cf and the tables they name ({@code postern reload}, SIGHUP).
      * New sessions get the new restrictions, listener settings, TLS certificate and alias
-     * tables; sessions in progress keep theirs and are not interrupted. A configuration with
-     * an error is refused, the error logged with file and line, and the running one stays.
+     * tables; sessions in progress keep theirs and are not interrupted. The queue manager and
+     * verify(8) take the new routing, delivery agents and timers for their next pass; running
+     * deliveries finish as they began (Postfix's reload restarts qmgr and the agents the same
+     * way). A configuration with an error is refused, the error logged with file and line, and
+     * the running one stays.
      */
     public synchronized ControlServer.Reload reload() {
         List<String> notes = new ArrayList<>();
@@ -443,9 +470,16 @@ public final class PosternServer implements AutoCloseable {
                     base.authenticator(), base.authThrottle(), base.limits(), base.dns(), aliases(main, tables),
                     s -> engines.containsKey(s.name()) ? engines.get(s.name()).newSession() : base.policies().apply(s),
                     base.dkimKeys(), base.clock());
+            // Last of what can fail: the SMTP transports start threads.
+            DeliveryAgents nextDelivery = DeliveryAgents.of(main, tables, dns, spool, base.clock());
             notes.addAll(restartNotes(config, fresh));
             smtp.reconfigure(next, settings);
             sessionContext = next;
+            queueManager.reconfigure(nextDelivery.router(), nextDelivery.transports(), queueOptions(main),
+                    nextDelivery.notifier());
+            verifier.reconfigure(nextDelivery.router(), nextDelivery.transports(), verifyOptions(main));
+            delivery.close();
+            delivery = nextDelivery;
             config = fresh;
             context.adopt(fresh);
             // An admin who reloads after changing DNS (a new DKIM key, a DNSBL entry removed)
@@ -634,8 +668,9 @@ public final class PosternServer implements AutoCloseable {
         }
         smtp.stop(shutdownTimeout);
         queueManager.close();
-        lmtp.close();
-        smtpTransports.forEach(SmtpTransport::close);
+        synchronized (this) {
+            delivery.close();
+        }
         dmarcEvaluations.close();
         try {
             spool.close();

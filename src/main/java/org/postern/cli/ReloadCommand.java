@@ -17,9 +17,10 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "reload", description = {
     "Make the running server re-read main.cf, master.cf and the tables they name.",
-    "New sessions use the new configuration; open sessions are not interrupted. A configuration",
-    "with errors is refused and the running one stays. Changed ports, addresses and queue or",
-    "delivery parameters need a restart (the answer lists them). Exit status 1 when refused."})
+    "New sessions use the new configuration, the queue manager its next delivery pass; open",
+    "sessions and running deliveries are not interrupted. A configuration with errors is refused",
+    "and the running one stays. Changed ports, addresses, paths, DNS servers and process-wide",
+    "limits need a restart (the answer lists them). Exit status 1 when refused."})
 final class ReloadCommand extends ContextCommand {
 
     @Override

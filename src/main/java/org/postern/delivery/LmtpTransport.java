@@ -28,6 +28,7 @@ public final class LmtpTransport implements Transport, AutoCloseable {
     private final Duration connectTimeout;
     private final Duration ioTimeout;
     private final Map<String, Queue<LmtpClient>> idle = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     public LmtpTransport(Path queueDirectory, String myHostname, Duration connectTimeout, Duration ioTimeout) {
         this.queueDirectory = queueDirectory;
@@ -70,6 +71,9 @@ public final class LmtpTransport implements Transport, AutoCloseable {
                 }
             }
             pool.add(client);
+            if (closed && pool.remove(client)) {
+                client.close();   // retired by a reload or a stop while delivering: keep no connection
+            }
         } catch (IOException | IllegalArgumentException e) {
             if (client != null) {
                 client.close();
@@ -85,6 +89,7 @@ public final class LmtpTransport implements Transport, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         for (Queue<LmtpClient> pool : idle.values()) {
             LmtpClient c;
             while ((c = pool.poll()) != null) {

@@ -42,27 +42,39 @@ public final class AddressVerifier implements AddressVerification {
 
     static final String IN_PROGRESS = "Address verification in progress";
 
-    private final Router router;
-    private final Map<String, Transport> transports;
-    private final Options options;
+    /** What a reload replaces; a probe uses the one it started with. */
+    private record Setup(Router router, Map<String, Transport> transports, Options options) {
+        Setup {
+            transports = Map.copyOf(transports);
+        }
+    }
+
+    private volatile Setup setup;
     private final Clock clock;
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Result>> probes = new ConcurrentHashMap<>();
 
     public AddressVerifier(Router router, Map<String, Transport> transports, Options options, Clock clock) {
-        this.router = router;
-        this.transports = Map.copyOf(transports);
-        this.options = options;
+        this.setup = new Setup(router, transports, options);
         this.clock = clock;
+    }
+
+    /**
+     * Routing, transports and verify(8) parameters from a reloaded configuration, for the
+     * probes started from now on. The answers already known stay until they expire.
+     */
+    public void reconfigure(Router router, Map<String, Transport> transports, Options options) {
+        setup = new Setup(router, transports, options);
     }
 
     @Override
     public Result verify(String address) {
         String key = address.toLowerCase(Locale.ROOT);
+        Options options = setup.options();
         Instant now = clock.instant();
         Answer known = answers.get(key);
-        if (known != null && !expired(known, now)) {
-            if (stale(known, now)) {
+        if (known != null && !expired(options, known, now)) {
+            if (stale(options, known, now)) {
                 probe(key, address);   // refresh in the background; the old answer still counts
             }
             return known.result();
@@ -90,9 +102,10 @@ public final class AddressVerifier implements AddressVerification {
                 // finds no running probe, so a query that finds it already expired starts a new
                 // probe instead of joining this one. In between, a query may start a second probe.
                 try {
-                    Result r = runProbe(address);
+                    Setup s = setup;
+                    Result r = runProbe(s, address);
                     probes.remove(key, future);
-                    if (r.status() == Status.DELIVERABLE || options.negativeCache()) {
+                    if (r.status() == Status.DELIVERABLE || s.options().negativeCache()) {
                         answers.put(key, new Answer(r, clock.instant()));
                     }
                     future.complete(r);
@@ -105,18 +118,19 @@ public final class AddressVerifier implements AddressVerification {
         });
     }
 
-    private Result runProbe(String address) {
+    private Result runProbe(Setup s, String address) {
+        String sender = s.options().sender();
         Router.Route route;
         try {
-            route = router.route(options.sender(), address);
+            route = s.router().route(sender, address);
         } catch (Router.RouteException e) {
             return new Result(Status.UNKNOWN, "address resolver failure: " + e.getMessage());
         }
-        Transport transport = transports.get(route.transport());
+        Transport transport = s.transports().get(route.transport());
         if (transport == null) {
             return new Result(Status.UNKNOWN, "mail transport unavailable: no transport " + route.transport());
         }
-        Envelope probe = Envelope.of("probe", options.sender(), List.of(Recipient.of(address)), clock.instant(),
+        Envelope probe = Envelope.of("probe", sender, List.of(Recipient.of(address)), clock.instant(),
                 Envelope.ClientInfo.UNKNOWN).withAttribute(Envelope.PROBE, "yes");
         Transport.Delivery d = transport.deliver(probe, () -> new ByteArrayInputStream(new byte[0]), route.nexthop(),
                 probe.recipients()).getFirst();
@@ -135,12 +149,12 @@ public final class AddressVerifier implements AddressVerification {
         return new Result(status, d.text());
     }
 
-    private boolean expired(Answer a, Instant now) {
+    private static boolean expired(Options options, Answer a, Instant now) {
         Duration limit = a.result().status() == Status.DELIVERABLE ? options.positiveExpire() : options.negativeExpire();
         return a.when().plus(limit).isBefore(now);
     }
 
-    private boolean stale(Answer a, Instant now) {
+    private static boolean stale(Options options, Answer a, Instant now) {
         Duration limit = a.result().status() == Status.DELIVERABLE ? options.positiveRefresh() : options.negativeRefresh();
         return a.when().plus(limit).isBefore(now);
     }

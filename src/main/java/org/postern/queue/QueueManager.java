@@ -1,6 +1,5 @@
 package org.postern.queue;
 
-import org.postern.metrics.Metrics;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,10 +14,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.postern.log.MailLog;
+import org.postern.metrics.Metrics;
 import org.slf4j.Logger;
 
 /**
@@ -79,13 +80,19 @@ public final class QueueManager implements AutoCloseable {
      * at a time (Postfix's window of 1), so a down site costs one connection attempt per
      * {@code minimal_backoff_time}, not one per waiting message.
      */
-    private final class Destination {
-        final Semaphore slots = new Semaphore(Math.max(1, options.destinationConcurrency()));
+    private static final class Destination {
+        final Options options;
+        final Semaphore slots;
         /** Held by the one delivery that tries a suspect destination. */
         final Semaphore probe = new Semaphore(1);
         private int failedDeliveries;
         private Instant deadUntil;
         private Transport.Delivery deadReason;
+
+        Destination(Options options) {
+            this.options = options;
+            this.slots = new Semaphore(Math.max(1, options.destinationConcurrency()));
+        }
 
         synchronized void revive() {
             deadUntil = null;
@@ -129,12 +136,20 @@ public final class QueueManager implements AutoCloseable {
 
     private static final Logger QMGR = MailLog.logger("qmgr");
 
+    /**
+     * What a reload replaces (Postfix's reload restarts qmgr and the delivery agents): each
+     * delivery pass takes the current one and uses it to the end.
+     */
+    private record Setup(Router router, Map<String, Transport> transports, Options options, Notifier notifier) {
+        Setup {
+            transports = Map.copyOf(transports);
+        }
+    }
+
     private final Spool spool;
-    private final Router router;
-    private final Map<String, Transport> transports;
-    private final Options options;
     private final Clock clock;
-    private final Notifier notifier;
+    private volatile Setup setup;
+    private ScheduledFuture<?> queueRuns;   // guarded by this
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<Router.Route, Destination> destinations = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
@@ -150,18 +165,41 @@ public final class QueueManager implements AutoCloseable {
     public QueueManager(Spool spool, Router router, Map<String, Transport> transports, Options options, Clock clock,
                         Notifier notifier) {
         this.spool = spool;
-        this.router = router;
-        this.transports = Map.copyOf(transports);
-        this.options = options;
         this.clock = clock;
-        this.notifier = notifier;
+        this.setup = new Setup(router, transports, options, notifier);
     }
 
     /** Starts delivering: what is queued now, every new message, and deferred ones when due. */
-    public void start() {
+    public synchronized void start() {
         spool.addListener(entry -> submit(entry.queueId()));
-        long period = Math.max(1, options.queueRunDelay().toMillis());
-        timer.scheduleWithFixedDelay(this::scanDue, 0, period, TimeUnit.MILLISECONDS);
+        scheduleQueueRuns(0);
+    }
+
+    private synchronized void scheduleQueueRuns(long firstDelayMillis) {
+        if (queueRuns != null) {
+            queueRuns.cancel(false);
+        }
+        long period = Math.max(1, setup.options().queueRunDelay().toMillis());
+        queueRuns = timer.scheduleWithFixedDelay(this::scanDue, firstDelayMillis, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Routing, transports, scheduling and notices from a reloaded configuration. Deliveries
+     * running now finish with what they started with; the next pass over any message uses the
+     * new ones. What the queue manager learnt about destinations (dead ones, their concurrency)
+     * starts afresh, as after Postfix's reload.
+     */
+    public void reconfigure(Router router, Map<String, Transport> transports, Options options, Notifier notifier) {
+        Duration oldDelay = setup.options().queueRunDelay();
+        setup = new Setup(router, transports, options, notifier);
+        destinations.clear();
+        if (!options.queueRunDelay().equals(oldDelay)) {
+            synchronized (this) {
+                if (queueRuns != null) {
+                    scheduleQueueRuns(Math.max(1, options.queueRunDelay().toMillis()));
+                }
+            }
+        }
     }
 
     /** Looks at every message that is due now (also used by {@code queue flush}). */
@@ -217,6 +255,7 @@ public final class QueueManager implements AutoCloseable {
             return;
         }
         Envelope envelope = entry.envelope();
+        Setup s = setup;
         Instant now = clock.instant();
         Map<Router.Route, List<Recipient>> groups = new LinkedHashMap<>();
         List<Notifier.Outcome> outcomes = new ArrayList<>();
@@ -227,32 +266,32 @@ public final class QueueManager implements AutoCloseable {
                 continue;
             }
             try {
-                groups.computeIfAbsent(router.route(envelope.sender(), r.address()), k -> new ArrayList<>()).add(r);
+                groups.computeIfAbsent(s.router().route(envelope.sender(), r.address()), k -> new ArrayList<>()).add(r);
             } catch (Router.RouteException e) {
-                outcomes.add(log(envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
+                outcomes.add(log(s, envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
                         "address resolver failure: " + e.getMessage(), "none"), "qmgr", now, now));
             }
         }
         for (Map.Entry<Router.Route, List<Recipient>> group : groups.entrySet()) {
             List<Recipient> recipients = group.getValue();
-            int limit = Math.max(1, options.destinationRecipientLimit());
+            int limit = Math.max(1, s.options().destinationRecipientLimit());
             for (int i = 0; i < recipients.size(); i += limit) {
-                deliverBatch(envelope, group.getKey(), recipients.subList(i, Math.min(recipients.size(), i + limit)),
+                deliverBatch(s, envelope, group.getKey(), recipients.subList(i, Math.min(recipients.size(), i + limit)),
                         outcomes);
             }
         }
-        finishPass(envelope, outcomes);
+        finishPass(s, envelope, outcomes);
     }
 
     /**
      * Sends the pass's notices, then records every outcome durably. A failed recipient whose
      * notice could not be written is deferred instead, so that no failure goes unreported.
      */
-    private void finishPass(Envelope envelope, List<Notifier.Outcome> outcomes) {
+    private void finishPass(Setup s, Envelope envelope, List<Notifier.Outcome> outcomes) {
         Set<String> unreported;
         try {
             unreported = outcomes.stream().anyMatch(o -> o.failed() || o.delivery().status() == Recipient.Status.DELIVERED)
-                    ? notifier.passFinished(envelope, outcomes) : Set.of();
+                    ? s.notifier().passFinished(envelope, outcomes) : Set.of();
         } catch (RuntimeException e) {
             // A failure must not vanish unreported: keep the failed recipients deferred and retry.
             QMGR.error("{}: sending notices failed: {}", envelope.queueId(), e.toString());
@@ -260,29 +299,29 @@ public final class QueueManager implements AutoCloseable {
                     .collect(Collectors.toSet());
         }
         for (Notifier.Outcome o : outcomes) {
-            persist(envelope, o, unreported.contains(o.delivery().recipient()));
+            persist(s.options(), envelope, o, unreported.contains(o.delivery().recipient()));
         }
         try {
-            spool.get(envelope.queueId()).ifPresent(e -> notifier.warnIfDelayed(e.envelope()));
+            spool.get(envelope.queueId()).ifPresent(e -> s.notifier().warnIfDelayed(e.envelope()));
         } catch (RuntimeException e) {
             QMGR.error("{}: sending the delay warning failed: {}", envelope.queueId(), e.toString());
         }
     }
 
-    private void deliverBatch(Envelope envelope, Router.Route route, List<Recipient> batch,
+    private void deliverBatch(Setup s, Envelope envelope, Router.Route route, List<Recipient> batch,
                               List<Notifier.Outcome> outcomes) {
-        Transport transport = transports.get(route.transport());
+        Transport transport = s.transports().get(route.transport());
         Instant start = clock.instant();
         if (transport == null) {
             for (Recipient r : batch) {
-                outcomes.add(log(envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
+                outcomes.add(log(s, envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, "4.3.0",
                         "mail transport unavailable: no transport " + route.transport() + " in this version of Postern",
                         "none"), route.transport(), start, start));
             }
             return;
         }
-        Destination destination = destinations.computeIfAbsent(route, k -> new Destination());
-        if (suspended(envelope, destination, batch, outcomes, start)) {
+        Destination destination = destinations.computeIfAbsent(route, k -> new Destination(s.options()));
+        if (suspended(s, envelope, destination, batch, outcomes, start)) {
             return;
         }
         List<Transport.Delivery> results;
@@ -301,7 +340,7 @@ public final class QueueManager implements AutoCloseable {
                 if (!probing) {
                     destination.probe.release(); // the delivery before this one succeeded
                 }
-                if (suspended(envelope, destination, batch, outcomes, start)) {
+                if (suspended(s, envelope, destination, batch, outcomes, start)) {
                     return;                       // the delivery before this one failed
                 }
             }
@@ -321,7 +360,7 @@ public final class QueueManager implements AutoCloseable {
             }
             if (destination.record(results, clock.instant())) {
                 QMGR.info("{}: destination {} is not reachable; deliveries to it are suspended for {}s: {}",
-                        envelope.queueId(), describe(route), options.minimalBackoff().toSeconds(),
+                        envelope.queueId(), describe(route), destination.options.minimalBackoff().toSeconds(),
                         results.getFirst().text());
             }
         } catch (InterruptedException e) {
@@ -334,7 +373,7 @@ public final class QueueManager implements AutoCloseable {
             destination.slots.release();
         }
         for (Transport.Delivery d : results) {
-            outcomes.add(log(envelope, d, route.transport(), start, started));
+            outcomes.add(log(s, envelope, d, route.transport(), start, started));
         }
     }
 
@@ -343,14 +382,14 @@ public final class QueueManager implements AutoCloseable {
      * ({@code status=deferred (delivery temporarily suspended: REASON)}, logged by the retry
      * service, which is Postfix's error(8)).
      */
-    private boolean suspended(Envelope envelope, Destination destination, List<Recipient> batch,
+    private boolean suspended(Setup s, Envelope envelope, Destination destination, List<Recipient> batch,
                               List<Notifier.Outcome> outcomes, Instant start) {
         Transport.Delivery reason = destination.suspension(clock.instant());
         if (reason == null) {
             return false;
         }
         for (Recipient r : batch) {
-            outcomes.add(log(envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, reason.dsn(),
+            outcomes.add(log(s, envelope, new Transport.Delivery(r.address(), Recipient.Status.DEFERRED, reason.dsn(),
                     "delivery temporarily suspended: " + reason.text(), "none"), "error", start, start));
         }
         return true;
@@ -361,9 +400,10 @@ public final class QueueManager implements AutoCloseable {
     }
 
     /** Logs one outcome as the delivery agent does and decides whether a deferral has expired. */
-    private Notifier.Outcome log(Envelope envelope, Transport.Delivery d, String service, Instant start, Instant started) {
+    private Notifier.Outcome log(Setup s, Envelope envelope, Transport.Delivery d, String service, Instant start, Instant started) {
         Instant now = clock.instant();
         Duration age = Duration.between(envelope.arrival(), now);
+        Options options = s.options();
         Duration lifetime = envelope.sender().isEmpty() ? options.bounceQueueLifetime() : options.maximalQueueLifetime();
         boolean expired = d.status() == Recipient.Status.DEFERRED && age.compareTo(lifetime) >= 0;
         String status = switch (d.status()) {
@@ -386,7 +426,7 @@ public final class QueueManager implements AutoCloseable {
     }
 
     /** Makes one outcome durable. */
-    private void persist(Envelope envelope, Notifier.Outcome o, boolean failureUnreported) {
+    private void persist(Options options, Envelope envelope, Notifier.Outcome o, boolean failureUnreported) {
         Transport.Delivery d = o.delivery();
         Instant now = clock.instant();
         Duration age = Duration.between(envelope.arrival(), now);

@@ -24,7 +24,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postern.queue.ControlServer;
+import org.postern.testing.FreePorts;
 import org.postern.testing.RawSmtpClient;
+import org.postern.testing.ScriptedSmtpServer;
 
 /**
  * The admin port (Prometheus metrics, health) and reload, against a running Postern with a
@@ -280,9 +283,49 @@ class OperationsTest {
 
     @Test
     void reloadSaysWhatNeedsARestart() throws Exception {
-        Files.writeString(postern.configDirectory().resolve("main.cf"), "queue_run_delay = 2s\n", StandardOpenOption.APPEND);
+        Files.writeString(postern.configDirectory().resolve("main.cf"),
+                "postern_connection_limit = 77\nrelayhost = [127.0.0.1]:2525\nqueue_run_delay = 2s\n",
+                StandardOpenOption.APPEND);
         CliTest.Result r = reload();
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.err()).contains("queue_run_delay changed: takes effect at the next restart");
+        assertThat(r.err()).contains("postern_connection_limit changed: takes effect at the next restart")
+                .doesNotContain("relayhost").doesNotContain("queue_run_delay");
+    }
+
+    /**
+     * A reload gives the queue manager new routing and delivery agents, as postfix reload
+     * restarts qmgr and smtp(8): a message deferred under the old transport_maps (its next hop
+     * was down) goes to the new next hop at its next pass, without a restart.
+     */
+    @Test
+    void reloadAppliesNewRoutingToTheNextDeliveryPass() throws Exception {
+        Path mainCf = postern.configDirectory().resolve("main.cf");
+        String original = Files.readString(mainCf);
+        int nobodyListens = FreePorts.next();
+        Files.writeString(mainCf, original + "transport_maps = inline:{ example.test=smtp:[127.0.0.1]:" + nobodyListens + " }\n");
+        ControlServer.Reload first = postern.server().reload();
+        assertThat(first.accepted()).as(String.join("\n", first.notes())).isTrue();
+        assertThat(first.notes()).isEmpty();
+
+        String marker = "rerouted-" + System.nanoTime();
+        try (RawSmtpClient c = RawSmtpClient.connect(postern.smtpPort())) {
+            c.reply();
+            c.command("EHLO client.example.net");
+            assertThat(c.command("MAIL FROM:<sender@example.net>")).startsWith("250");
+            assertThat(c.command("RCPT TO:<alice@example.test>")).startsWith("250");
+            assertThat(c.command("DATA")).startsWith("354");
+            assertThat(c.command("Subject: " + marker + "\r\n\r\nbody\r\n.")).startsWith("250");
+        }
+        postern.awaitLog("[127.0.0.1]:" + nobodyListens + ": Connection refused");
+        postern.awaitLog("status=deferred");
+
+        try (ScriptedSmtpServer nextHop = new ScriptedSmtpServer("127.0.0.1")) {
+            Files.writeString(mainCf, original + "transport_maps = inline:{ example.test=smtp:[127.0.0.1]:" + nextHop.port() + " }\n");
+            assertThat(postern.server().reload().accepted()).isTrue();
+            TestPostern.await(() -> nextHop.messages().stream().anyMatch(m -> m.contains(marker)), Duration.ofSeconds(20),
+                    "the deferred message at the new next hop");
+            postern.awaitLog("relay=127.0.0.1[127.0.0.1]:" + nextHop.port() + ",");
+        }
+        assertThat(postern.messages("alice@example.test")).isEmpty();
     }
 }
