@@ -85,6 +85,26 @@ class AddressVerifierTest {
     }
 
     @Test
+    void afterAReloadNewProbesTakeTheNewRouteAndSenderWhileKnownAnswersStay() {
+        AddressVerifier v = verifier(true);
+        v.verify("known@example.net");
+        List<String> viaRelay = new CopyOnWriteArrayList<>();
+        Transport relay = (envelope, content, nexthop, recipients) -> {
+            viaRelay.add(envelope.sender() + " via " + nexthop);
+            return List.of(new Transport.Delivery(recipients.getFirst().address(), Recipient.Status.BOUNCED, "5.1.1",
+                    "relay says no", "relay.test[192.0.2.2]:25"));
+        };
+        v.reconfigure(recipient -> new Router.Route("relay", "[relay.test]"), Map.of("relay", relay),
+                new AddressVerifier.Options("probe@example.org", 3, Duration.ofMillis(500), Duration.ofDays(31),
+                        Duration.ofDays(7), true, Duration.ofDays(3), Duration.ofHours(3)));
+
+        assertThat(v.verify("new@example.net")).isEqualTo(new Result(Status.UNDELIVERABLE, "relay says no"));
+        assertThat(viaRelay).containsExactly("probe@example.org via [relay.test]");
+        assertThat(v.verify("known@example.net").status()).isEqualTo(Status.DELIVERABLE);
+        assertThat(probes).hasSize(1);
+    }
+
+    @Test
     void withoutTheNegativeCacheEveryQueryOfABadAddressProbes() {
         AddressVerifier v = verifier(false);
         answer = Recipient.Status.BOUNCED;
