@@ -7,6 +7,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -21,27 +22,64 @@ import javax.net.ssl.X509TrustManager;
  * TLS for the SMTP client. Opportunistic and mandatory-encryption TLS (levels {@code may} and
  * {@code encrypt}) accept any server certificate, as Postfix does: without DANE or MTA-STS an
  * MX certificate cannot be bound to the recipient domain (RFC 7672 section 1.3), and refusing
- * would only push the mail to plaintext. Whether the chain is signed by a CA the JDK trusts is
- * still checked after the handshake, for the log ("Trusted" or "Untrusted TLS connection").
+ * would only push the mail to plaintext. Whether the chain leads to a trust anchor is still
+ * checked after the handshake, for the log ("Trusted" or "Untrusted TLS connection").
+ *
+ * <p>The levels {@code verify} and {@code secure} use the same handshake and then {@link #check}
+ * the peer's chain against the trust anchors and the expected names before the client sends
+ * anything else (no EHLO, AUTH or MAIL goes over an unverified session). The trust anchors are
+ * those of {@code smtp_tls_CAfile} and {@code smtp_tls_CApath}, or the JDK's default trust
+ * store when neither is set. Path validation is the JDK's PKIX (RFC 5280 section 6).
  *
  * <p>One SSLContext serves every connection, so SunJSSE's client session cache resumes
  * sessions per host and port (RFC 8446 section 2.2; RFC 5077 for TLS 1.2).
  */
 final class ClientTls {
 
+    /** What the client knows of the server after the handshake, by Postfix's log words. */
+    enum PeerStatus {
+        /** The chain does not lead to a trust anchor. */
+        UNTRUSTED("Untrusted"),
+        /** The chain leads to a trust anchor; no name was checked or none matched. */
+        TRUSTED("Trusted"),
+        /** Trusted, and a certificate name matches an expected name. */
+        VERIFIED("Verified");
+
+        final String logWord;
+
+        PeerStatus(String logWord) {
+            this.logWord = logWord;
+        }
+    }
+
     private final SSLContext context;
     private final X509TrustManager anchors;
 
+    /** With the JDK's default trust store. */
     ClientTls() {
+        this(List.of());
+    }
+
+    /** @param trustAnchors the CA certificates to trust; empty for the JDK's default trust store */
+    ClientTls(List<X509Certificate> trustAnchors) {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init((KeyStore) null);
+            if (trustAnchors.isEmpty()) {
+                tmf.init((KeyStore) null);
+            } else {
+                KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+                store.load(null, null);
+                for (int i = 0; i < trustAnchors.size(); i++) {
+                    store.setCertificateEntry("anchor-" + i, trustAnchors.get(i));
+                }
+                tmf.init(store);
+            }
             anchors = Arrays.stream(tmf.getTrustManagers()).filter(X509TrustManager.class::isInstance)
                     .map(X509TrustManager.class::cast).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no X509 trust manager in this JDK"));
             context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {new AcceptAny()}, null);
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot set up TLS for the SMTP client: " + e.getMessage(), e);
         }
     }
@@ -50,21 +88,30 @@ final class ClientTls {
         return context.getSocketFactory();
     }
 
-    /** True when the server's chain leads to a CA in the JDK's trust store. */
+    /** True when the server's chain leads to a trust anchor. */
     boolean trusted(SSLSession session) {
+        return check(session, List.of()) != PeerStatus.UNTRUSTED;
+    }
+
+    /**
+     * The server's standing: untrusted, trusted, or verified when trusted and its certificate
+     * matches one of {@code expectedNames} (see {@link CertificateNames}).
+     */
+    PeerStatus check(SSLSession session, List<String> expectedNames) {
+        X509Certificate[] chain;
         try {
             Certificate[] peer = session.getPeerCertificates();
-            X509Certificate[] chain = Arrays.stream(peer).filter(X509Certificate.class::isInstance)
+            chain = Arrays.stream(peer).filter(X509Certificate.class::isInstance)
                     .map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
             if (chain.length == 0) {
-                return false;
+                return PeerStatus.UNTRUSTED;
             }
             // "UNKNOWN" is the auth type JSSE itself passes for TLS 1.3 (the key exchange is not tied to the certificate).
             anchors.checkServerTrusted(chain, "UNKNOWN");
-            return true;
         } catch (SSLPeerUnverifiedException | CertificateException | RuntimeException e) {
-            return false;
+            return PeerStatus.UNTRUSTED;
         }
+        return CertificateNames.matchAny(chain[0], expectedNames) ? PeerStatus.VERIFIED : PeerStatus.TRUSTED;
     }
 
     /** Accepts every server certificate; the trust decision is {@link #trusted}'s, for logging. */
