@@ -88,30 +88,62 @@ final class ClientTls {
         return context.getSocketFactory();
     }
 
+    /**
+     * The outcome of {@link #check}.
+     *
+     * @param status  untrusted, trusted or verified
+     * @param problem for an untrusted chain, why, in OpenSSL's words as Postfix logs them
+     *                ({@code self-signed certificate}, {@code untrusted issuer CN=...},
+     *                {@code certificate has expired}); else null
+     */
+    record Peer(PeerStatus status, String problem) {
+    }
+
     /** True when the server's chain leads to a trust anchor. */
     boolean trusted(SSLSession session) {
-        return check(session, List.of()) != PeerStatus.UNTRUSTED;
+        return check(session, List.of()).status() != PeerStatus.UNTRUSTED;
     }
 
     /**
      * The server's standing: untrusted, trusted, or verified when trusted and its certificate
      * matches one of {@code expectedNames} (see {@link CertificateNames}).
      */
-    PeerStatus check(SSLSession session, List<String> expectedNames) {
+    Peer check(SSLSession session, List<String> expectedNames) {
         X509Certificate[] chain;
         try {
             Certificate[] peer = session.getPeerCertificates();
             chain = Arrays.stream(peer).filter(X509Certificate.class::isInstance)
                     .map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
-            if (chain.length == 0) {
-                return PeerStatus.UNTRUSTED;
-            }
+        } catch (SSLPeerUnverifiedException e) {
+            return new Peer(PeerStatus.UNTRUSTED, "no server certificate");
+        }
+        if (chain.length == 0) {
+            return new Peer(PeerStatus.UNTRUSTED, "no server certificate");
+        }
+        try {
             // "UNKNOWN" is the auth type JSSE itself passes for TLS 1.3 (the key exchange is not tied to the certificate).
             anchors.checkServerTrusted(chain, "UNKNOWN");
-        } catch (SSLPeerUnverifiedException | CertificateException | RuntimeException e) {
-            return PeerStatus.UNTRUSTED;
+        } catch (CertificateException | RuntimeException e) {
+            return new Peer(PeerStatus.UNTRUSTED, problem(chain, e));
         }
-        return CertificateNames.matchAny(chain[0], expectedNames) ? PeerStatus.VERIFIED : PeerStatus.TRUSTED;
+        return new Peer(CertificateNames.matchAny(chain[0], expectedNames) ? PeerStatus.VERIFIED : PeerStatus.TRUSTED,
+                null);
+    }
+
+    private static String problem(X509Certificate[] chain, Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateExpiredException) {
+                return "certificate has expired";
+            }
+            if (t instanceof java.security.cert.CertificateNotYetValidException) {
+                return "certificate is not yet valid";
+            }
+        }
+        X509Certificate last = chain[chain.length - 1];
+        if (last.getSubjectX500Principal().equals(last.getIssuerX500Principal())) {
+            return chain.length == 1 ? "self-signed certificate" : "self-signed certificate in certificate chain";
+        }
+        return "untrusted issuer " + last.getIssuerX500Principal().getName();
     }
 
     /** Accepts every server certificate; the trust decision is {@link #trusted}'s, for logging. */

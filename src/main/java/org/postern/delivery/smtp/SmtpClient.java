@@ -62,7 +62,7 @@ final class SmtpClient {
 
     /** What the transport logs for a TLS session, as Postfix's smtp does. */
     interface TlsLog {
-        void established(String relay, ClientTls.PeerStatus status, TlsFacts facts);
+        void established(String relay, ClientTls.Peer peer, TlsFacts facts);
     }
 
     /** Octets per BDAT chunk (RFC 3030 leaves the size to the client). */
@@ -179,14 +179,15 @@ final class SmtpClient {
             return; // opportunistic: go on in the clear (the session is still in its EHLO state)
         }
         SSLSocket ssl = c.startTls(tls.socketFactory());
-        ClientTls.PeerStatus peer = tls.check(ssl.getSession(), level.verifiesCertificate() ? expectedNames : List.of());
-        log.established(c.target.relay(), peer, TlsFacts.of(ssl.getSession()));
-        if (level.verifiesCertificate() && peer != ClientTls.PeerStatus.VERIFIED) {
-            // Postfix's smtp(8) wording: an unvalidated chain is "not trusted"; a trusted chain
-            // without a matching name is "not verified". Nothing more is sent over this session.
+        ClientTls.Peer peer = tls.check(ssl.getSession(), level.verifiesCertificate() ? expectedNames : List.of());
+        // Why a chain is untrusted is logged only where trust is required, as Postfix does.
+        log.established(c.target.relay(), level.verifiesCertificate() ? peer : new ClientTls.Peer(peer.status(), null),
+                TlsFacts.of(ssl.getSession()));
+        if (level.verifiesCertificate() && peer.status() != ClientTls.PeerStatus.VERIFIED) {
+            // Postfix's smtp(8) text for both an untrusted chain and a trusted one without a
+            // matching name (the log tells them apart). Nothing more goes over this session.
             throw new SessionFailure(DeliveryResult.local("", Status.DEFERRED, "4.7.5",
-                    peer == ClientTls.PeerStatus.UNTRUSTED ? "Server certificate not trusted"
-                            : "Server certificate not verified", c.target.relay()), false);
+                    "Server certificate not verified", c.target.relay()), false);
         }
         // RFC 3207 section 4.2: forget what was learned before TLS and say EHLO again.
         c.timeout(settings.timeouts().helo());

@@ -201,8 +201,11 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         }
     }
 
-    private void logTls(String relay, ClientTls.PeerStatus status, TlsFacts facts) {
-        log.info("{} TLS connection established to {}: {}", status.logWord, relay, facts.summary());
+    private void logTls(String relay, ClientTls.Peer peer, TlsFacts facts) {
+        if (peer.problem() != null) {
+            log.info("certificate verification failed for {}: {}", relay, peer.problem());
+        }
+        log.info("{} TLS connection established to {}: {}", peer.status().logWord, relay, facts.summary());
     }
 
     /**
