@@ -359,8 +359,23 @@ public final class PosternServer implements AutoCloseable {
                         + ": " + e.getMessage(), e);
             }
         }
+        String digest = org.postern.tls.ClientCertChecks.jdkDigest(main.get("smtp_tls_fingerprint_digest"));
+        if (digest == null) { // the parameter's choice list normally stops this at load
+            throw new IllegalArgumentException(main.origin("smtp_tls_fingerprint_digest")
+                    + ": smtp_tls_fingerprint_digest: unknown digest; use one of "
+                    + String.join(", ", org.postern.tls.ClientCertChecks.DIGEST_NAMES));
+        }
+        List<String> fingerprints = SmtpClientSettings.TlsVerification.fingerprints(
+                main.get("smtp_tls_fingerprint_cert_match"));
+        if (fingerprints.isEmpty() && main.get("smtp_tls_security_level").trim().equalsIgnoreCase("fingerprint")) {
+            throw new IllegalArgumentException(main.origin("smtp_tls_security_level")
+                    + ": smtp_tls_security_level = fingerprint, but smtp_tls_fingerprint_cert_match is empty: no "
+                    + "server could be accepted; list the fingerprints, e.g. smtp_tls_fingerprint_cert_match = "
+                    + "AB:CD:...");
+        }
         return new SmtpClientSettings.TlsVerification(anchors,
-                certMatch(main, "smtp_tls_verify_cert_match"), certMatch(main, "smtp_tls_secure_cert_match"));
+                certMatch(main, "smtp_tls_verify_cert_match"), certMatch(main, "smtp_tls_secure_cert_match"),
+                digest, fingerprints);
     }
 
     private static List<String> certMatch(ParameterSet main, String parameter) {

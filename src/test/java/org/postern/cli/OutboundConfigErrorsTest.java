@@ -15,6 +15,8 @@ class OutboundConfigErrorsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "smtp_tls_security_level = dane-only|main.cf:4: smtp_tls_security_level: TLS security level 'dane-only' is not supported",
+        "smtp_tls_security_level = fingerprint|main.cf:4: smtp_tls_security_level = fingerprint, but "
+                + "smtp_tls_fingerprint_cert_match is empty",
         "smtp_tls_CAfile = /nonexistent/ca.pem|main.cf:4: smtp_tls_CAfile = /nonexistent/ca.pem: cannot read "
                 + "/nonexistent/ca.pem: no such file or directory",
         "smtp_tls_CApath = /nonexistent/certs|main.cf:4: smtp_tls_CApath = /nonexistent/certs: cannot read directory "

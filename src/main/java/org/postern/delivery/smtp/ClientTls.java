@@ -3,6 +3,7 @@ package org.postern.delivery.smtp;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -54,14 +55,19 @@ final class ClientTls {
 
     private final SSLContext context;
     private final X509TrustManager anchors;
+    private final String fingerprintDigest;
 
-    /** With the JDK's default trust store. */
+    /** With the JDK's default trust store and SHA-256 fingerprints. */
     ClientTls() {
-        this(List.of());
+        this(List.of(), "SHA-256");
     }
 
-    /** @param trustAnchors the CA certificates to trust; empty for the JDK's default trust store */
-    ClientTls(List<X509Certificate> trustAnchors) {
+    /**
+     * @param trustAnchors      the CA certificates to trust; empty for the JDK's default trust store
+     * @param fingerprintDigest the JDK digest name for the level fingerprint (e.g. SHA-256)
+     */
+    ClientTls(List<X509Certificate> trustAnchors, String fingerprintDigest) {
+        this.fingerprintDigest = fingerprintDigest;
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             if (trustAnchors.isEmpty()) {
@@ -101,14 +107,17 @@ final class ClientTls {
 
     /** True when the server's chain leads to a trust anchor. */
     boolean trusted(SSLSession session) {
-        return check(session, List.of()).status() != PeerStatus.UNTRUSTED;
+        return check(session, TlsLevel.MAY, List.of()).status() != PeerStatus.UNTRUSTED;
     }
 
     /**
-     * The server's standing: untrusted, trusted, or verified when trusted and its certificate
-     * matches one of {@code expectedNames} (see {@link CertificateNames}).
+     * The server's standing: untrusted, trusted, or verified. At {@code verify} and {@code secure}
+     * verified means trusted with a certificate name matching one of {@code expected} (see
+     * {@link CertificateNames}); at {@code fingerprint}, that the certificate's fingerprint or its
+     * public key's is one of {@code expected}, whoever issued it (Postfix matches both). Other
+     * levels are never verified.
      */
-    Peer check(SSLSession session, List<String> expectedNames) {
+    Peer check(SSLSession session, TlsLevel level, List<String> expected) {
         X509Certificate[] chain;
         try {
             Certificate[] peer = session.getPeerCertificates();
@@ -120,14 +129,44 @@ final class ClientTls {
         if (chain.length == 0) {
             return new Peer(PeerStatus.UNTRUSTED, "no server certificate");
         }
+        String problem = null;
         try {
             // "UNKNOWN" is the auth type JSSE itself passes for TLS 1.3 (the key exchange is not tied to the certificate).
             anchors.checkServerTrusted(chain, "UNKNOWN");
         } catch (CertificateException | RuntimeException e) {
-            return new Peer(PeerStatus.UNTRUSTED, problem(chain, e));
+            problem = problem(chain, e);
         }
-        return new Peer(CertificateNames.matchAny(chain[0], expectedNames) ? PeerStatus.VERIFIED : PeerStatus.TRUSTED,
-                null);
+        PeerStatus trust = problem == null ? PeerStatus.TRUSTED : PeerStatus.UNTRUSTED;
+        if (level == TlsLevel.FINGERPRINT) {
+            // No CA is involved at this level, so an untrusted chain is no problem worth logging.
+            return new Peer(fingerprintMatches(chain[0], expected) ? PeerStatus.VERIFIED : trust, null);
+        }
+        if (problem != null) {
+            return new Peer(PeerStatus.UNTRUSTED, problem);
+        }
+        boolean named = level.verifiesCertificate() && CertificateNames.matchAny(chain[0], expected);
+        return new Peer(named ? PeerStatus.VERIFIED : PeerStatus.TRUSTED, null);
+    }
+
+    /** The certificate's or its public key's digest is one of {@code fingerprints} (hex, colons and case ignored). */
+    private boolean fingerprintMatches(X509Certificate certificate, List<String> fingerprints) {
+        try {
+            String cert = hex(MessageDigest.getInstance(fingerprintDigest).digest(certificate.getEncoded()));
+            String key = hex(MessageDigest.getInstance(fingerprintDigest).digest(certificate.getPublicKey().getEncoded()));
+            for (String f : fingerprints) {
+                String want = f.replace(":", "").toUpperCase(java.util.Locale.ROOT);
+                if (want.equals(cert) || want.equals(key)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private static String hex(byte[] digest) {
+        return java.util.HexFormat.of().withUpperCase().formatHex(digest);
     }
 
     private static String problem(X509Certificate[] chain, Exception e) {

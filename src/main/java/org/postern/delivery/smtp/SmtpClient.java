@@ -179,7 +179,7 @@ final class SmtpClient {
             return; // opportunistic: go on in the clear (the session is still in its EHLO state)
         }
         SSLSocket ssl = c.startTls(tls.socketFactory());
-        ClientTls.Peer peer = tls.check(ssl.getSession(), level.verifiesCertificate() ? expectedNames : List.of());
+        ClientTls.Peer peer = tls.check(ssl.getSession(), level, expectedNames);
         // Why a chain is untrusted is logged only where trust is required, as Postfix does.
         log.established(c.target.relay(), level.verifiesCertificate() ? peer : new ClientTls.Peer(peer.status(), null),
                 TlsFacts.of(ssl.getSession()));

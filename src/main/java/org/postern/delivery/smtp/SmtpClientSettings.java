@@ -88,16 +88,26 @@ public record SmtpClientSettings(String heloName, Timeouts timeouts, InetAddress
      *                        empty for the JDK's default trust store
      * @param verifyCertMatch {@code smtp_tls_verify_cert_match} (lower case; default hostname)
      * @param secureCertMatch {@code smtp_tls_secure_cert_match} (lower case; default nexthop, dot-nexthop)
+     * @param fingerprintDigest the JDK name of {@code smtp_tls_fingerprint_digest} (e.g. SHA-256)
+     * @param fingerprintCertMatch {@code smtp_tls_fingerprint_cert_match}: colon-separated hex
      */
     public record TlsVerification(List<X509Certificate> trustAnchors, List<String> verifyCertMatch,
-                                  List<String> secureCertMatch) {
+                                  List<String> secureCertMatch, String fingerprintDigest,
+                                  List<String> fingerprintCertMatch) {
         public static final TlsVerification DEFAULT = new TlsVerification(List.of(), List.of("hostname"),
-                List.of("nexthop", "dot-nexthop"));
+                List.of("nexthop", "dot-nexthop"), "SHA-256", List.of());
 
         public TlsVerification {
             trustAnchors = List.copyOf(trustAnchors);
             verifyCertMatch = List.copyOf(verifyCertMatch);
             secureCertMatch = List.copyOf(secureCertMatch);
+            Objects.requireNonNull(fingerprintDigest, "fingerprintDigest");
+            fingerprintCertMatch = List.copyOf(fingerprintCertMatch);
+        }
+
+        /** Fingerprints as Postfix lists them: separated by whitespace, commas or {@code |}. */
+        public static List<String> fingerprints(String value) {
+            return TlsPolicy.split(value, "|");
         }
 
         /** Postfix's list syntax: names separated by whitespace, commas or colons, as lower case. */

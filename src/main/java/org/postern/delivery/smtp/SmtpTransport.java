@@ -64,7 +64,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         this.resolver = new MxResolver(dns, settings, random);
         this.tlsPolicies = tlsPolicies;
         this.passwords = passwords;
-        this.tls = new ClientTls(settings.tlsVerification().trustAnchors());
+        this.tls = new ClientTls(settings.tlsVerification().trustAnchors(),
+                settings.tlsVerification().fingerprintDigest());
         this.cache = new ConnectionCache(settings.cacheTimeLimit(), settings.reuseTimeLimit());
     }
 

@@ -25,16 +25,21 @@ public enum TlsLevel {
      * Like {@link #VERIFY}, but the names come from {@code smtp_tls_secure_cert_match} (default:
      * the next-hop domain and its subdomains), so a forged MX record does not help an attacker.
      */
-    SECURE;
+    SECURE,
+    /**
+     * Mandatory TLS where the server certificate (or its public key) must have one of the
+     * fingerprints of {@code smtp_tls_fingerprint_cert_match}; no CA is involved.
+     */
+    FINGERPRINT;
 
     /** True when the mail waits rather than goes out without TLS. */
     public boolean mandatory() {
-        return this == ENCRYPT || this == VERIFY || this == SECURE;
+        return this != NONE && this != MAY;
     }
 
-    /** True when the server certificate must be trusted and match a name. */
+    /** True when the server certificate must pass a check (trust and name, or fingerprint). */
     public boolean verifiesCertificate() {
-        return this == VERIFY || this == SECURE;
+        return this == VERIFY || this == SECURE || this == FINGERPRINT;
     }
 
     /**
@@ -52,8 +57,9 @@ public enum TlsLevel {
             case "encrypt" -> ENCRYPT;
             case "verify" -> VERIFY;
             case "secure" -> SECURE;
+            case "fingerprint" -> FINGERPRINT;
             default -> throw new IllegalArgumentException("TLS security level '" + value
-                    + "' is not supported by Postern's SMTP client; use none, may, encrypt, verify, secure or dane (= may)");
+                    + "' is not supported by Postern's SMTP client; use none, may, encrypt, fingerprint, verify, secure or dane (= may)");
         };
     }
 }

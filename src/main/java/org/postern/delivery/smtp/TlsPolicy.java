@@ -14,7 +14,8 @@ import java.util.function.Consumer;
  * literal name ({@code .example.com}: any name below example.com).
  *
  * @param level the TLS level
- * @param match the match strategies and names (lower case); empty below {@code verify}
+ * @param match the match strategies and names (lower case), or for {@code fingerprint} the
+ *              fingerprints; empty for the other levels
  */
 record TlsPolicy(TlsLevel level, List<String> match) {
 
@@ -34,6 +35,7 @@ record TlsPolicy(TlsLevel level, List<String> match) {
         return new TlsPolicy(level, switch (level) {
             case VERIFY -> verification.verifyCertMatch();
             case SECURE -> verification.secureCertMatch();
+            case FINGERPRINT -> verification.fingerprintCertMatch();
             default -> List.of();
         });
     }
@@ -56,7 +58,9 @@ record TlsPolicy(TlsLevel level, List<String> match) {
             int eq = word.indexOf('=');
             String name = eq < 0 ? word : word.substring(0, eq).toLowerCase(Locale.ROOT);
             if (eq > 0 && name.equals("match")) {
-                match = split(word.substring(eq + 1), ":");
+                // TLS_README: names are separated by ":", fingerprints (which contain ":") by "|".
+                match = level == TlsLevel.FINGERPRINT ? split(word.substring(eq + 1), "|")
+                        : split(word.substring(eq + 1), ":");
                 if (match.isEmpty()) {
                     throw new IllegalArgumentException("empty match= in TLS policy '" + value.trim()
                             + "'; write e.g. match=nexthop:dot-nexthop");
@@ -72,10 +76,13 @@ record TlsPolicy(TlsLevel level, List<String> match) {
                         + "and connection_reuse=");
             }
         }
-        if (match == null || !level.verifiesCertificate()) {
-            return of(level, verification);
+        TlsPolicy policy = match == null || !level.verifiesCertificate() ? of(level, verification)
+                : new TlsPolicy(level, match);
+        if (level == TlsLevel.FINGERPRINT && policy.match().isEmpty()) {
+            throw new IllegalArgumentException("configured at fingerprint security level, but with no fingerprints "
+                    + "to match; add match=AA:BB:...|CC:DD:... or set smtp_tls_fingerprint_cert_match");
         }
-        return new TlsPolicy(level, match);
+        return policy;
     }
 
     /**
@@ -83,6 +90,9 @@ record TlsPolicy(TlsLevel level, List<String> match) {
      * {@code hop}: the strategies expanded, literals as they are.
      */
     List<String> expectedNames(String hostname, NextHop hop) {
+        if (level == TlsLevel.FINGERPRINT) {
+            return match; // fingerprints, not names
+        }
         List<String> names = new ArrayList<>();
         for (String m : match) {
             switch (m) {

@@ -84,9 +84,13 @@ class SmtpTlsVerifyTest {
     }
 
     private SmtpClientSettings settings(TlsLevel level) {
+        return settings(level, List.of());
+    }
+
+    private SmtpClientSettings settings(TlsLevel level, List<String> fingerprints) {
         return SmtpClientSettings.defaults("client.test").withDefaultPort(port).withTlsLevel(level)
                 .withTlsVerification(new SmtpClientSettings.TlsVerification(List.of(certs.ca.certificate()),
-                        List.of("hostname"), List.of("nexthop", "dot-nexthop")));
+                        List.of("hostname"), List.of("nexthop", "dot-nexthop"), "SHA-256", fingerprints));
     }
 
     private SmtpTransport transport(SmtpClientSettings settings, LookupTable policies, LookupTable passwords) {
@@ -254,6 +258,50 @@ class SmtpTlsVerifyTest {
         assertThat(d.dsn()).isEqualTo("4.3.0");
         assertThat(d.text()).startsWith("TLS policy lookup for remote.test: unknown TLS policy attribute 'tafile=/etc/anchors.pem'");
         assertThat(mx.connections()).isZero();
+    }
+
+    @Test
+    void fingerprintAcceptsTheListedCertificateOrKeyWhoeverIssuedIt() throws Exception {
+        TestCertificates.Issued self = certs.selfSignedServer("pinned", "pinned.test", "pinned.test");
+        mx.tls = ServerTls.fromFiles(self.certFile(), self.keyFile(), TlsProtocols.defaults());
+
+        Transport.Delivery byCert = deliver(transport(settings(TlsLevel.FINGERPRINT,
+                List.of("00:11", self.fingerprint("SHA-256").toLowerCase())), null, null), "remote.test");
+        assertThat(byCert.status()).isEqualTo(Recipient.Status.DELIVERED);
+        assertThat(infoLines()).anyMatch(l -> l.startsWith("Verified TLS connection established to mx.remote.test"))
+                .noneMatch(l -> l.startsWith("certificate verification failed"));
+
+        Transport.Delivery byKey = deliver(transport(settings(TlsLevel.FINGERPRINT,
+                List.of(self.pubkeyFingerprint("SHA-256"))), null, null), "remote.test");
+        assertThat(byKey.status()).isEqualTo(Recipient.Status.DELIVERED);
+    }
+
+    @Test
+    void fingerprintRefusesAnyOtherCertificateEvenATrustedOne() throws Exception {
+        present(mx, "mx.remote.test");
+        TestCertificates.Issued other = certs.selfSignedServer("other", "other.test", "other.test");
+
+        Transport.Delivery d = deliver(transport(settings(TlsLevel.FINGERPRINT,
+                List.of(other.fingerprint("SHA-256"))), null, null), "remote.test");
+
+        assertRefusedAfterStarttls(d, "Server certificate not verified");
+    }
+
+    @Test
+    void fingerprintPolicyListsItsFingerprintsSeparatedByBars() throws Exception {
+        TestCertificates.Issued self = certs.selfSignedServer("pinned", "pinned.test", "pinned.test");
+        mx.tls = ServerTls.fromFiles(self.certFile(), self.keyFile(), TlsProtocols.defaults());
+
+        Transport.Delivery d = deliver(transport(settings(TlsLevel.MAY), table(Map.of("remote.test",
+                "fingerprint match=AA:BB|" + self.fingerprint("SHA-256"))), null), "remote.test");
+        assertThat(d.status()).isEqualTo(Recipient.Status.DELIVERED);
+
+        Transport.Delivery none = deliver(transport(settings(TlsLevel.MAY), table(Map.of("remote.test",
+                "fingerprint")), null), "remote.test");
+        assertThat(none.status()).isEqualTo(Recipient.Status.DEFERRED);
+        assertThat(none.text()).isEqualTo("TLS policy lookup for remote.test: configured at fingerprint security "
+                + "level, but with no fingerprints to match; add match=AA:BB:...|CC:DD:... or set "
+                + "smtp_tls_fingerprint_cert_match");
     }
 
     @Test
