@@ -26,8 +26,9 @@ import javax.net.ssl.X509TrustManager;
  * would only push the mail to plaintext. Whether the chain leads to a trust anchor is still
  * checked after the handshake, for the log ("Trusted" or "Untrusted TLS connection").
  *
- * <p>The levels {@code verify} and {@code secure} use the same handshake and then {@link #check}
- * the peer's chain against the trust anchors and the expected names before the client sends
+ * <p>The levels {@code verify}, {@code secure} and {@code fingerprint} use the same handshake and
+ * then {@link #check} the peer's chain against the trust anchors and the expected names (or the
+ * certificate against the expected fingerprints) before the client sends
  * anything else (no EHLO, AUTH or MAIL goes over an unverified session). The trust anchors are
  * those of {@code smtp_tls_CAfile} and {@code smtp_tls_CApath}, or the JDK's default trust
  * store when neither is set. Path validation is the JDK's PKIX (RFC 5280 section 6).

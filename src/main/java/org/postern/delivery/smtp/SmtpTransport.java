@@ -31,9 +31,9 @@ import org.slf4j.Logger;
  *       address, up to {@code smtp_mx_session_limit} sessions.</li>
  *   <li>TLS follows {@code smtp_tls_security_level}, per destination overridden by
  *       {@code smtp_tls_policy_maps}. With {@code may}, a failed handshake is retried in
- *       plaintext with the same server. With {@code verify} and {@code secure}, a server whose
- *       certificate is not trusted or matches no expected name is left (4.7.5) for the next
- *       address; nothing goes in the clear.</li>
+ *       plaintext with the same server. With {@code verify}, {@code secure} and
+ *       {@code fingerprint}, a server whose certificate fails the check is left (4.7.5) for
+ *       the next address; nothing goes in the clear.</li>
  *   <li>With {@code smtp_sasl_auth_enable}, {@code smtp_sasl_password_maps} is searched for
  *       the remote host name, then for the next hop as written ({@code [relay.example]:587}).</li>
  * </ol>
