@@ -68,6 +68,7 @@ import org.postern.store.StoreException;
 import org.postern.tls.ServerTls;
 import org.postern.tls.TlsException;
 import org.postern.tls.TlsProtocols;
+import org.postern.tls.TrustAnchorFiles;
 import org.slf4j.Logger;
 
 /**
@@ -359,7 +360,60 @@ public final class PosternServer implements AutoCloseable {
                 main.time("smtp_connection_reuse_time_limit"), level, main.bool("smtp_sasl_auth_enable"),
                 !main.list("smtp_sasl_security_options").contains("noplaintext"),
                 !main.list("smtp_sasl_tls_security_options").contains("noplaintext"),
-                main.bool("smtp_sasl_auth_soft_bounce"));
+                main.bool("smtp_sasl_auth_soft_bounce"), tlsVerification(main));
+    }
+
+    /**
+     * smtp_tls_CAfile, smtp_tls_CApath and the cert_match lists of the levels verify and secure.
+     * A CA file or directory that cannot be read or holds no certificate stops the start: the
+     * levels that rely on it could not deliver anything.
+     */
+    private static SmtpClientSettings.TlsVerification tlsVerification(ParameterSet main) {
+        List<java.security.cert.X509Certificate> anchors = new ArrayList<>();
+        String caFile = main.get("smtp_tls_CAfile").trim();
+        if (!caFile.isEmpty()) {
+            try {
+                anchors.addAll(TrustAnchorFiles.readFile(Path.of(caFile)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(main.origin("smtp_tls_CAfile") + ": smtp_tls_CAfile = " + caFile
+                        + ": " + e.getMessage(), e);
+            }
+        }
+        String caPath = main.get("smtp_tls_CApath").trim();
+        if (!caPath.isEmpty()) {
+            try {
+                anchors.addAll(TrustAnchorFiles.readDirectory(Path.of(caPath)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(main.origin("smtp_tls_CApath") + ": smtp_tls_CApath = " + caPath
+                        + ": " + e.getMessage(), e);
+            }
+        }
+        String digest = org.postern.tls.ClientCertChecks.jdkDigest(main.get("smtp_tls_fingerprint_digest"));
+        if (digest == null) { // the parameter's choice list normally stops this at load
+            throw new IllegalArgumentException(main.origin("smtp_tls_fingerprint_digest")
+                    + ": smtp_tls_fingerprint_digest: unknown digest; use one of "
+                    + String.join(", ", org.postern.tls.ClientCertChecks.DIGEST_NAMES));
+        }
+        List<String> fingerprints = SmtpClientSettings.TlsVerification.fingerprints(
+                main.get("smtp_tls_fingerprint_cert_match"));
+        if (fingerprints.isEmpty() && main.get("smtp_tls_security_level").trim().equalsIgnoreCase("fingerprint")) {
+            throw new IllegalArgumentException(main.origin("smtp_tls_security_level")
+                    + ": smtp_tls_security_level = fingerprint, but smtp_tls_fingerprint_cert_match is empty: no "
+                    + "server could be accepted; list the fingerprints, e.g. smtp_tls_fingerprint_cert_match = "
+                    + "AB:CD:...");
+        }
+        return new SmtpClientSettings.TlsVerification(anchors,
+                certMatch(main, "smtp_tls_verify_cert_match"), certMatch(main, "smtp_tls_secure_cert_match"),
+                digest, fingerprints);
+    }
+
+    private static List<String> certMatch(ParameterSet main, String parameter) {
+        List<String> names = SmtpClientSettings.TlsVerification.names(main.get(parameter));
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException(main.origin(parameter) + ": " + parameter
+                    + " is empty: no certificate could match; write e.g. hostname, nexthop, dot-nexthop or a host name");
+        }
+        return names;
     }
 
     private static InetAddress bindAddress(ParameterSet main, String parameter) {

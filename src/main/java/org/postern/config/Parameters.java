@@ -497,12 +497,33 @@ public final class Parameters {
         choice("smtp_tls_security_level", "may",
                 List.of("", "none", "may", "encrypt", "dane", "dane-only", "fingerprint", "verify", "secure"),
                 "TLS for outbound SMTP: none, may (STARTTLS when offered, plaintext otherwise), encrypt (mail waits "
-                        + "without STARTTLS) or dane (= may: no DNSSEC validation). Postfix's default is empty (none); "
-                        + "Postern uses may. dane-only, fingerprint, verify and secure are not implemented and refused "
-                        + "at start-up.");
+                        + "without STARTTLS), verify or secure (encrypt, and the server certificate must be trusted and "
+                        + "match smtp_tls_verify_cert_match or smtp_tls_secure_cert_match), fingerprint (encrypt, and "
+                        + "the certificate must have a fingerprint of smtp_tls_fingerprint_cert_match) or dane (= may: "
+                        + "no DNSSEC validation). Postfix's default is empty (none); Postern uses may. dane-only is not "
+                        + "implemented and refused at start-up.");
         p("smtp_tls_policy_maps", TABLES, "",
                 "Per-destination TLS levels, looked up by next hop as written ([host]:port or domain), then by "
-                        + "parent domain as .parent; the first word of the value is the level (none, may, encrypt, dane).");
+                        + "parent domain as .parent; the value is the level (none, may, encrypt, verify, secure, "
+                        + "fingerprint, dane), then optionally match=name1:name2 for verify and secure, or "
+                        + "match=fp1|fp2 for fingerprint.");
+        p("smtp_tls_CAfile", STRING, "",
+                "PEM file of CA certificates trusted for the levels verify and secure (and the Trusted log word). "
+                        + "When this and smtp_tls_CApath are empty, the JDK's default trust store is used.");
+        p("smtp_tls_CApath", STRING, "",
+                "Directory of PEM CA certificate files trusted like smtp_tls_CAfile (e.g. /etc/ssl/certs).");
+        p("smtp_tls_verify_cert_match", LIST, "hostname",
+                "Names the server certificate must match at level verify: hostname (the MX or relay host name), "
+                        + "nexthop, dot-nexthop, or literal names (.example.com: any subdomain).");
+        p("smtp_tls_secure_cert_match", LIST, "nexthop, dot-nexthop",
+                "Names the server certificate must match at level secure: by default the next-hop domain or any "
+                        + "subdomain of it, so a forged MX record does not help an attacker.");
+        choice("smtp_tls_fingerprint_digest", "sha256", List.of("sha256", "sha1", "md5", "sha224", "sha384", "sha512"),
+                "Digest of the server certificate and public-key fingerprints at level fingerprint (Postfix 3.7 "
+                        + "at compatibility_level 3.6 and later: sha256; md5 below).");
+        p("smtp_tls_fingerprint_cert_match", LIST, "",
+                "Fingerprints (colon-separated hex, any case) of the server certificates or public keys accepted "
+                        + "at level fingerprint, separated by whitespace, commas or |.");
         p("smtp_sasl_auth_enable", BOOLEAN, "no", "Authenticate to remote servers (e.g. a relayhost) with AUTH PLAIN or LOGIN.");
         p("smtp_sasl_password_maps", TABLES, "",
                 "Tables of username:password, looked up by remote host name, then by next hop as written "

@@ -37,7 +37,7 @@ public final class PostfixOnlyParameters {
             "tls_random_source", "tls_preempt_cipherlist", "tls_ssl_options", "tls_medium_cipherlist",
             "tls_high_cipherlist", "smtpd_tls_ciphers", "smtpd_tls_mandatory_ciphers",
             "smtpd_tls_exclude_ciphers", "smtpd_tls_mandatory_exclude_ciphers", "smtpd_tls_session_cache_database",
-            "smtpd_tls_session_cache_timeout", "smtp_tls_CApath", "smtp_tls_CAfile",
+            "smtpd_tls_session_cache_timeout",
             "smtp_tls_session_cache_database", "smtp_tls_loglevel", "smtp_tls_ciphers", "smtp_tls_protocols",
             "smtp_tls_mandatory_protocols", "smtp_tls_mandatory_ciphers", "smtp_tls_note_starttls_offer",
             "smtp_use_tls", "smtpd_use_tls", "smtpd_enforce_tls",

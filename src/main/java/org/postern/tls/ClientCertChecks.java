@@ -63,6 +63,11 @@ public record ClientCertChecks(boolean ask, boolean require, Set<TrustAnchor> an
             "md5", "MD5", "sha1", "SHA-1", "sha224", "SHA-224", "sha256", "SHA-256",
             "sha384", "SHA-384", "sha512", "SHA-512");
 
+    /** The JDK MessageDigest name of an smtpd/smtp_tls_fingerprint_digest value, or null when unknown. */
+    public static String jdkDigest(String postfixName) {
+        return DIGESTS.get(postfixName == null ? "" : postfixName.strip().toLowerCase(Locale.ROOT));
+    }
+
     /** The values smtpd_tls_fingerprint_digest accepts. */
     public static final List<String> DIGEST_NAMES = List.of("md5", "sha1", "sha224", "sha256", "sha384", "sha512");
 

@@ -14,6 +14,7 @@ import org.postern.queue.SpoolEntry;
 import org.postern.queue.SpoolMessage;
 import org.postern.store.password.PasswordSchemes;
 import org.postern.testing.RawSmtpClient;
+import org.postern.testing.TestCertificates;
 
 /**
  * Two Posterns: A sends, B (on 127.0.0.2) receives. A finds B through the MX record of
@@ -92,6 +93,63 @@ class OutboundSmtpEndToEndTest {
             assertThat(a.logText()).contains("sasl_method=PLAIN, sasl_username=alice@example.test")
                     .contains("status=sent (250 2.0.0 Ok: queued as ");
             assertThat(a.dns().queries()).noneMatch(q -> q.startsWith("remote.test MX"));
+        }
+    }
+
+    @Test
+    void relayhostAtLevelSecureWithACaFile(@TempDir Path dir) throws Exception {
+        // The self-hoster's smarthost setup: the relay's certificate must chain to smtp_tls_CAfile
+        // and name the relay host, before the password goes out.
+        TestCertificates certs = TestCertificates.create(dir.resolve("certs"));
+        TestCertificates.Issued relayCert = certs.issueServer("relay", "smtp.remote.test", "smtp.remote.test");
+        try (TestPostern b = receiver(dir.resolve("b"), """
+                     smtpd_tls_cert_file = %s
+                     smtpd_tls_key_file = %s
+                     """.formatted(relayCert.certFile(), relayCert.keyFile()));
+             TestPostern a = TestPostern.start(dir.resolve("a"), """
+                     smtp_helo_name = a.example.test
+                     relayhost = [smtp.remote.test]:%d
+                     smtp_tls_security_level = secure
+                     smtp_tls_CAfile = %s
+                     smtp_sasl_auth_enable = yes
+                     smtp_sasl_password_maps = inline:{ [smtp.remote.test]:%d=alice@example.test:%s }
+                     """.formatted(b.submissionPort(), certs.ca.certFile(), b.submissionPort(), TestPostern.PASSWORD))) {
+            a.dns().add("smtp.remote.test", "A", "127.0.0.2");
+
+            submit(a, "carol@remote.test", "via-secure-relayhost");
+
+            b.awaitMessage("carol@remote.test", "Subject: via-secure-relayhost");
+            String relay = "smtp.remote.test[127.0.0.2]:" + b.submissionPort();
+            a.awaitLog("to=<carol@remote.test>, relay=" + relay);
+            assertThat(a.logText()).contains("Verified TLS connection established to " + relay + ": TLSv1.")
+                    .contains("status=sent (250 2.0.0 Ok: queued as ");
+        }
+    }
+
+    @Test
+    void relayhostAtLevelSecureWithAnUntrustedCertificateGetsNoPassword(@TempDir Path dir) throws Exception {
+        // B presents its self-signed certificate; A trusts only the test CA.
+        TestCertificates certs = TestCertificates.create(dir.resolve("certs"));
+        try (TestPostern b = receiver(dir.resolve("b"));
+             TestPostern a = TestPostern.start(dir.resolve("a"), """
+                     smtp_helo_name = a.example.test
+                     relayhost = [smtp.remote.test]:%d
+                     smtp_tls_security_level = secure
+                     smtp_tls_CAfile = %s
+                     smtp_sasl_auth_enable = yes
+                     smtp_sasl_password_maps = inline:{ [smtp.remote.test]:%d=alice@example.test:%s }
+                     """.formatted(b.submissionPort(), certs.ca.certFile(), b.submissionPort(), TestPostern.PASSWORD))) {
+            a.dns().add("smtp.remote.test", "A", "127.0.0.2");
+
+            submit(a, "carol@remote.test", "untrusted-relayhost");
+
+            String relay = "smtp.remote.test[127.0.0.2]:" + b.submissionPort();
+            a.awaitLog("to=<carol@remote.test>, relay=" + relay);
+            assertThat(a.logText()).contains("certificate verification failed for " + relay + ": self-signed certificate")
+                    .contains("Untrusted TLS connection established to " + relay)
+                    .contains("dsn=4.7.5, status=deferred (Server certificate not verified)")
+                    .doesNotContain("sasl_username=alice@example.test");
+            assertThat(b.messages("carol@remote.test")).isEmpty();
         }
     }
 

@@ -26,6 +26,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -36,7 +38,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * Certificates for client-certificate tests, made in the test (EC P-256, valid for a day): a CA
  * "Test CA", a client certificate it issued ({@link #trusted}, CN client.example.test), a
  * self-signed client certificate ({@link #selfSigned}, CN self.example.test) and a self-signed
- * server certificate ({@link #server}, CN mx.example.test). Each is written as PEM files
+ * server certificate ({@link #server}, CN mx.example.test); more server certificates on demand
+ * ({@link #issueServer}, {@link #selfSignedServer}). Each is written as PEM files
  * readable by every user (a private Postfix reads them too).
  */
 public final class TestCertificates {
@@ -111,8 +114,10 @@ public final class TestCertificates {
     public final Issued trusted;
     public final Issued selfSigned;
     public final Issued server;
+    private final Path dir;
 
-    private TestCertificates(Issued ca, Issued trusted, Issued selfSigned, Issued server) {
+    private TestCertificates(Path dir, Issued ca, Issued trusted, Issued selfSigned, Issued server) {
+        this.dir = dir;
         this.ca = ca;
         this.trusted = trusted;
         this.selfSigned = selfSigned;
@@ -134,7 +139,25 @@ public final class TestCertificates {
         KeyPair serverKeys = keyPair();
         Issued server = write(dir, "server",
                 sign(serverKeys, "mx.example.test", serverKeys, "mx.example.test", false), serverKeys.getPrivate());
-        return new TestCertificates(ca, trusted, self, server);
+        return new TestCertificates(dir, ca, trusted, self, server);
+    }
+
+    /**
+     * A server certificate issued by {@link #ca} with subject CN {@code commonName} and the given
+     * DNS subjectAltNames (none: the certificate has no subjectAltName extension), written as
+     * {@code fileName}.pem and .key.
+     */
+    public Issued issueServer(String fileName, String commonName, String... dnsNames) throws Exception {
+        KeyPair keys = keyPair();
+        X509Certificate cert = sign(keys.getPublic(), commonName, ca.key(), "Test CA", false, dnsNames);
+        return write(dir, fileName, cert, keys.getPrivate());
+    }
+
+    /** A self-signed server certificate (no CA trusts it) with the given DNS subjectAltNames. */
+    public Issued selfSignedServer(String fileName, String commonName, String... dnsNames) throws Exception {
+        KeyPair keys = keyPair();
+        X509Certificate cert = sign(keys.getPublic(), commonName, keys.getPrivate(), commonName, false, dnsNames);
+        return write(dir, fileName, cert, keys.getPrivate());
     }
 
     private static KeyPair keyPair() throws GeneralSecurityException {
@@ -145,16 +168,28 @@ public final class TestCertificates {
 
     private static X509Certificate sign(KeyPair subject, String subjectCn, KeyPair issuer, String issuerCn, boolean ca)
             throws Exception {
+        return sign(subject.getPublic(), subjectCn, issuer.getPrivate(), issuerCn, ca);
+    }
+
+    private static X509Certificate sign(java.security.PublicKey subject, String subjectCn, PrivateKey issuerKey,
+                                        String issuerCn, boolean ca, String... dnsNames) throws Exception {
         Instant now = Instant.now();
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name("CN=" + issuerCn),
                 BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(now.minus(Duration.ofHours(1))),
-                Date.from(now.plus(Duration.ofDays(1))), new X500Name("CN=" + subjectCn), subject.getPublic());
+                Date.from(now.plus(Duration.ofDays(1))), new X500Name("CN=" + subjectCn), subject);
         if (ca) {
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
         }
+        if (dnsNames.length > 0) {
+            GeneralName[] names = new GeneralName[dnsNames.length];
+            for (int i = 0; i < dnsNames.length; i++) {
+                names[i] = new GeneralName(GeneralName.dNSName, dnsNames[i]);
+            }
+            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+        }
         return new JcaX509CertificateConverter().getCertificate(
-                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate())));
+                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
     }
 
     private static Issued write(Path dir, String name, X509Certificate cert, PrivateKey key) throws Exception {

@@ -62,7 +62,7 @@ final class SmtpClient {
 
     /** What the transport logs for a TLS session, as Postfix's smtp does. */
     interface TlsLog {
-        void established(String relay, boolean trusted, TlsFacts facts);
+        void established(String relay, ClientTls.Peer peer, TlsFacts facts);
     }
 
     /** Octets per BDAT chunk (RFC 3030 leaves the size to the client). */
@@ -87,10 +87,12 @@ final class SmtpClient {
     /**
      * Greets, says EHLO, starts TLS and authenticates as asked. On failure the connection is closed.
      *
-     * @param credentials for AUTH, or null to send none
+     * @param expectedNames for the levels verify and secure: the names one of which the server
+     *                      certificate must match (strategies already expanded)
+     * @param credentials   for AUTH, or null to send none
      */
-    static SmtpClient open(SmtpConnection c, SmtpClientSettings settings, TlsLevel level, ClientTls tls,
-                           SaslCredentials credentials, TlsLog tlsLog) throws SessionFailure {
+    static SmtpClient open(SmtpConnection c, SmtpClientSettings settings, TlsLevel level, List<String> expectedNames,
+                           ClientTls tls, SaslCredentials credentials, TlsLog tlsLog) throws SessionFailure {
         SmtpClient client = new SmtpClient(c, settings);
         Stage stage = Stage.GREETING;
         try {
@@ -104,7 +106,7 @@ final class SmtpClient {
             client.hello(level);
             if (level != TlsLevel.NONE) {
                 stage = Stage.STARTTLS;
-                client.startTls(level, tls, tlsLog);
+                client.startTls(level, expectedNames, tls, tlsLog);
             }
             if (credentials != null) {
                 stage = Stage.AUTH;
@@ -136,7 +138,7 @@ final class SmtpClient {
             return;
         }
         // RFC 5321 section 3.2: a server that does not know EHLO gets HELO (no extensions then).
-        if (level == TlsLevel.ENCRYPT) {
+        if (level.mandatory()) {
             throw failure(ehlo, said(ehlo, "EHLO"), false);
         }
         Reply helo = c.call("HELO " + settings.heloName());
@@ -156,10 +158,11 @@ final class SmtpClient {
         }
     }
 
-    private void startTls(TlsLevel level, ClientTls tls, TlsLog log) throws IOException, SessionFailure {
+    private void startTls(TlsLevel level, List<String> expectedNames, ClientTls tls, TlsLog log)
+            throws IOException, SessionFailure {
         SmtpConnection c = connection;
         if (!c.offers("STARTTLS")) {
-            if (level == TlsLevel.ENCRYPT) {
+            if (level.mandatory()) {
                 throw new SessionFailure(DeliveryResult.local("", Status.DEFERRED, "4.7.4",
                         "TLS is required, but was not offered by host " + c.target.hostAndAddress(), c.target.relay()), false);
             }
@@ -168,7 +171,7 @@ final class SmtpClient {
         c.timeout(settings.timeouts().starttls());
         Reply reply = c.call("STARTTLS");
         if (!reply.positive()) {
-            if (level == TlsLevel.ENCRYPT) {
+            if (level.mandatory()) {
                 throw new SessionFailure(DeliveryResult.local("", Status.DEFERRED, "4.7.5",
                         "TLS is required, but host " + c.target.hostAndAddress() + " refused to start TLS: "
                                 + reply.text(), c.target.relay()), false);
@@ -176,7 +179,16 @@ final class SmtpClient {
             return; // opportunistic: go on in the clear (the session is still in its EHLO state)
         }
         SSLSocket ssl = c.startTls(tls.socketFactory());
-        log.established(c.target.relay(), tls.trusted(ssl.getSession()), TlsFacts.of(ssl.getSession()));
+        ClientTls.Peer peer = tls.check(ssl.getSession(), level, expectedNames);
+        // Why a chain is untrusted is logged only where trust is required, as Postfix does.
+        log.established(c.target.relay(), level.verifiesCertificate() ? peer : new ClientTls.Peer(peer.status(), null),
+                TlsFacts.of(ssl.getSession()));
+        if (level.verifiesCertificate() && peer.status() != ClientTls.PeerStatus.VERIFIED) {
+            // Postfix's smtp(8) text for both an untrusted chain and a trusted one without a
+            // matching name (the log tells them apart). Nothing more goes over this session.
+            throw new SessionFailure(DeliveryResult.local("", Status.DEFERRED, "4.7.5",
+                    "Server certificate not verified", c.target.relay()), false);
+        }
         // RFC 3207 section 4.2: forget what was learned before TLS and say EHLO again.
         c.timeout(settings.timeouts().helo());
         Reply ehlo = c.call("EHLO " + settings.heloName());

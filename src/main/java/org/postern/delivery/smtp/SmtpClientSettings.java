@@ -1,7 +1,9 @@
 package org.postern.delivery.smtp;
 
 import java.net.InetAddress;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,19 +27,21 @@ import java.util.Objects;
  * @param saslPlaintext     {@code smtp_sasl_security_options} allows plaintext mechanisms (no noplaintext)
  * @param saslPlaintextTls  {@code smtp_sasl_tls_security_options} allows plaintext mechanisms
  * @param saslSoftBounce    {@code smtp_sasl_auth_soft_bounce}: an authentication failure defers
+ * @param tlsVerification   trust anchors and certificate names for the levels verify and secure
  */
 public record SmtpClientSettings(String heloName, Timeouts timeouts, InetAddress bindAddress, InetAddress bindAddress6,
                                  boolean useIpv4, boolean useIpv6, String addressPreference, int defaultPort,
                                  int mxAddressLimit, int mxSessionLimit, boolean cacheOnDemand,
                                  Duration cacheTimeLimit, Duration reuseTimeLimit, TlsLevel tlsLevel,
                                  boolean saslEnabled, boolean saslPlaintext, boolean saslPlaintextTls,
-                                 boolean saslSoftBounce) {
+                                 boolean saslSoftBounce, TlsVerification tlsVerification) {
 
     public SmtpClientSettings {
         Objects.requireNonNull(heloName, "heloName");
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(addressPreference, "addressPreference");
         Objects.requireNonNull(tlsLevel, "tlsLevel");
+        Objects.requireNonNull(tlsVerification, "tlsVerification");
         if (!useIpv4 && !useIpv6) {
             throw new IllegalArgumentException("inet_protocols allows neither IPv4 nor IPv6");
         }
@@ -46,25 +50,70 @@ public record SmtpClientSettings(String heloName, Timeouts timeouts, InetAddress
     /** Postfix's defaults, with the given HELO name and Postern's TLS default (may). */
     public static SmtpClientSettings defaults(String heloName) {
         return new SmtpClientSettings(heloName, Timeouts.DEFAULT, null, null, true, true, "any", 25, 5, 2,
-                true, Duration.ofSeconds(2), Duration.ofSeconds(300), TlsLevel.MAY, false, false, true, true);
+                true, Duration.ofSeconds(2), Duration.ofSeconds(300), TlsLevel.MAY, false, false, true, true,
+                TlsVerification.DEFAULT);
     }
 
     public SmtpClientSettings withTlsLevel(TlsLevel level) {
         return new SmtpClientSettings(heloName, timeouts, bindAddress, bindAddress6, useIpv4, useIpv6,
                 addressPreference, defaultPort, mxAddressLimit, mxSessionLimit, cacheOnDemand, cacheTimeLimit,
-                reuseTimeLimit, level, saslEnabled, saslPlaintext, saslPlaintextTls, saslSoftBounce);
+                reuseTimeLimit, level, saslEnabled, saslPlaintext, saslPlaintextTls, saslSoftBounce,
+                tlsVerification);
     }
 
     public SmtpClientSettings withDefaultPort(int port) {
         return new SmtpClientSettings(heloName, timeouts, bindAddress, bindAddress6, useIpv4, useIpv6,
                 addressPreference, port, mxAddressLimit, mxSessionLimit, cacheOnDemand, cacheTimeLimit,
-                reuseTimeLimit, tlsLevel, saslEnabled, saslPlaintext, saslPlaintextTls, saslSoftBounce);
+                reuseTimeLimit, tlsLevel, saslEnabled, saslPlaintext, saslPlaintextTls, saslSoftBounce,
+                tlsVerification);
     }
 
     public SmtpClientSettings withSasl(boolean enabled, boolean plaintext, boolean plaintextTls) {
         return new SmtpClientSettings(heloName, timeouts, bindAddress, bindAddress6, useIpv4, useIpv6,
                 addressPreference, defaultPort, mxAddressLimit, mxSessionLimit, cacheOnDemand, cacheTimeLimit,
-                reuseTimeLimit, tlsLevel, enabled, plaintext, plaintextTls, saslSoftBounce);
+                reuseTimeLimit, tlsLevel, enabled, plaintext, plaintextTls, saslSoftBounce,
+                tlsVerification);
+    }
+
+    public SmtpClientSettings withTlsVerification(TlsVerification verification) {
+        return new SmtpClientSettings(heloName, timeouts, bindAddress, bindAddress6, useIpv4, useIpv6,
+                addressPreference, defaultPort, mxAddressLimit, mxSessionLimit, cacheOnDemand, cacheTimeLimit,
+                reuseTimeLimit, tlsLevel, saslEnabled, saslPlaintext, saslPlaintextTls, saslSoftBounce, verification);
+    }
+
+    /**
+     * How the levels verify and secure check a server certificate (postconf(5)).
+     *
+     * @param trustAnchors    the certificates of {@code smtp_tls_CAfile} and {@code smtp_tls_CApath};
+     *                        empty for the JDK's default trust store
+     * @param verifyCertMatch {@code smtp_tls_verify_cert_match} (lower case; default hostname)
+     * @param secureCertMatch {@code smtp_tls_secure_cert_match} (lower case; default nexthop, dot-nexthop)
+     * @param fingerprintDigest the JDK name of {@code smtp_tls_fingerprint_digest} (e.g. SHA-256)
+     * @param fingerprintCertMatch {@code smtp_tls_fingerprint_cert_match}: colon-separated hex
+     */
+    public record TlsVerification(List<X509Certificate> trustAnchors, List<String> verifyCertMatch,
+                                  List<String> secureCertMatch, String fingerprintDigest,
+                                  List<String> fingerprintCertMatch) {
+        public static final TlsVerification DEFAULT = new TlsVerification(List.of(), List.of("hostname"),
+                List.of("nexthop", "dot-nexthop"), "SHA-256", List.of());
+
+        public TlsVerification {
+            trustAnchors = List.copyOf(trustAnchors);
+            verifyCertMatch = List.copyOf(verifyCertMatch);
+            secureCertMatch = List.copyOf(secureCertMatch);
+            Objects.requireNonNull(fingerprintDigest, "fingerprintDigest");
+            fingerprintCertMatch = List.copyOf(fingerprintCertMatch);
+        }
+
+        /** Fingerprints as Postfix lists them: separated by whitespace, commas or {@code |}. */
+        public static List<String> fingerprints(String value) {
+            return TlsPolicy.split(value, "|");
+        }
+
+        /** Postfix's list syntax: names separated by whitespace, commas or colons, as lower case. */
+        public static List<String> names(String value) {
+            return TlsPolicy.split(value, ":");
+        }
     }
 
     /**

@@ -31,13 +31,16 @@ import org.slf4j.Logger;
  *       address, up to {@code smtp_mx_session_limit} sessions.</li>
  *   <li>TLS follows {@code smtp_tls_security_level}, per destination overridden by
  *       {@code smtp_tls_policy_maps}. With {@code may}, a failed handshake is retried in
- *       plaintext with the same server.</li>
+ *       plaintext with the same server. With {@code verify}, {@code secure} and
+ *       {@code fingerprint}, a server whose certificate fails the check is left (4.7.5) for
+ *       the next address; nothing goes in the clear.</li>
  *   <li>With {@code smtp_sasl_auth_enable}, {@code smtp_sasl_password_maps} is searched for
  *       the remote host name, then for the next hop as written ({@code [relay.example]:587}).</li>
  * </ol>
  * Logs the TLS line as Postfix does ({@code Untrusted TLS connection established to
- * mx.example[192.0.2.1]:25: TLSv1.3 with cipher ...}); delivery outcomes are logged by the
- * queue manager from the returned results.
+ * mx.example[192.0.2.1]:25: TLSv1.3 with cipher ...}; {@code Trusted} when the chain leads to a
+ * trust anchor, {@code Verified} when it also matched the expected names at verify or secure);
+ * delivery outcomes are logged by the queue manager from the returned results.
  */
 public final class SmtpTransport implements Transport, AutoCloseable {
 
@@ -46,7 +49,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private final MxResolver resolver;
     private final LookupTable tlsPolicies;
     private final LookupTable passwords;
-    private final ClientTls tls = new ClientTls();
+    private final ClientTls tls;
     private final ConnectionCache cache;
 
     /**
@@ -61,6 +64,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         this.resolver = new MxResolver(dns, settings, random);
         this.tlsPolicies = tlsPolicies;
         this.passwords = passwords;
+        this.tls = new ClientTls(settings.tlsVerification().trustAnchors(),
+                settings.tlsVerification().fingerprintDigest());
         this.cache = new ConnectionCache(settings.cacheTimeLimit(), settings.reuseTimeLimit());
     }
 
@@ -70,7 +75,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         DeliveryResult[] results = new DeliveryResult[n];
         int[] uses = new int[n];
         NextHop hop;
-        TlsLevel level;
+        TlsPolicy policy;
         try {
             hop = NextHop.parse(nexthop.isEmpty() ? domainOf(recipients.getFirst().address()) : nexthop);
         } catch (IllegalArgumentException e) {
@@ -78,12 +83,12 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                     "mail transport unavailable: " + e.getMessage(), "none"));
         }
         try {
-            level = tlsLevel(hop);
+            policy = tlsPolicy(hop);
         } catch (LookupException | IllegalArgumentException e) {
             return all(recipients, DeliveryResult.local("", Status.DEFERRED, "4.3.0",
                     "TLS policy lookup for " + hop.text() + ": " + e.getMessage(), "none"));
         }
-        String cacheKey = hop.text().toLowerCase(Locale.ROOT) + "|" + level;
+        String cacheKey = hop.text().toLowerCase(Locale.ROOT) + "|" + policy;
         DeliveryResult[] lastFailure = new DeliveryResult[n];
         boolean[] pending = new boolean[n];
         java.util.Arrays.fill(pending, true);
@@ -108,7 +113,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         int sessionLimit = settings.mxSessionLimit() > 0 ? settings.mxSessionLimit() : Integer.MAX_VALUE;
         for (int t = 0; t < targets.size() && remaining(pending) > 0 && sessions < sessionLimit; t++) {
             SmtpConnection.Target target = targets.get(t);
-            TlsLevel tryLevel = level;
+            TlsLevel tryLevel = policy.level();
+            List<String> expectedNames = policy.expectedNames(target.host(), hop);
             SmtpClient client = null;
             for (int tries = 0; tries < 2 && client == null; tries++) {
                 SmtpConnection connection;
@@ -121,7 +127,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                 }
                 try {
                     SaslCredentials credentials = settings.saslEnabled() ? credentials(target.host(), hop) : null;
-                    client = SmtpClient.open(connection, settings, tryLevel, tls, credentials, this::logTls);
+                    client = SmtpClient.open(connection, settings, tryLevel, expectedNames, tls, credentials,
+                            this::logTls);
                 } catch (SmtpClient.SessionFailure f) {
                     // A session that could not be set up is the destination's failure (Postfix: smtp_site_fail).
                     sessionFailure = f.result.asConnectionFailure();
@@ -195,15 +202,19 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         }
     }
 
-    private void logTls(String relay, boolean trusted, TlsFacts facts) {
-        log.info("{} TLS connection established to {}: {}", trusted ? "Trusted" : "Untrusted", relay, facts.summary());
+    private void logTls(String relay, ClientTls.Peer peer, TlsFacts facts) {
+        if (peer.problem() != null) {
+            log.info("certificate verification failed for {}: {}", relay, peer.problem());
+        }
+        log.info("{} TLS connection established to {}: {}", peer.status().logWord, relay, facts.summary());
     }
 
     /**
-     * The TLS level for a next hop: smtp_tls_policy_maps by the next hop as written, then (for a
-     * domain) its parent domains as {@code .parent}, as Postfix searches it; else the global level.
+     * The TLS policy for a next hop: smtp_tls_policy_maps by the next hop as written, then (for a
+     * domain) its parent domains as {@code .parent}, as Postfix searches it; else the global level
+     * with smtp_tls_verify_cert_match or smtp_tls_secure_cert_match.
      */
-    private TlsLevel tlsLevel(NextHop hop) throws LookupException {
+    private TlsPolicy tlsPolicy(NextHop hop) throws LookupException {
         if (tlsPolicies != null) {
             List<String> keys = new ArrayList<>();
             keys.add(hop.text().toLowerCase(Locale.ROOT));
@@ -217,12 +228,12 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             for (String key : keys.stream().distinct().toList()) {
                 Optional<String> policy = tlsPolicies.find(key);
                 if (policy.isPresent()) {
-                    String first = policy.get().trim().split("\\s+", 2)[0];
-                    return TlsLevel.parse(first);
+                    return TlsPolicy.parse(policy.get(), settings.tlsVerification(),
+                            warning -> log.warn("smtp_tls_policy_maps entry for {}: {}", key, warning));
                 }
             }
         }
-        return settings.tlsLevel();
+        return TlsPolicy.of(settings.tlsLevel(), settings.tlsVerification());
     }
 
     /** smtp_sasl_password_maps: the remote host name, then the next hop as written (SASL_README). */

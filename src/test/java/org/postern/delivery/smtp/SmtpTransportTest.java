@@ -224,7 +224,7 @@ class SmtpTransportTest {
         dns.add("mx.remote.test", "A", "127.0.0.2");
         SmtpClientSettings threeSessions = new SmtpClientSettings("client.test", SmtpClientSettings.Timeouts.DEFAULT,
                 null, null, true, true, "any", port, 5, 3, true, Duration.ofSeconds(2), Duration.ofSeconds(300),
-                TlsLevel.MAY, false, false, true, true);
+                TlsLevel.MAY, false, false, true, true, SmtpClientSettings.TlsVerification.DEFAULT);
 
         Transport.Delivery d = deliver(transport(threeSessions), envelope("user@remote.test"), "remote.test").getFirst();
 
