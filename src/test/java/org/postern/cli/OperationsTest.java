@@ -292,6 +292,28 @@ class OperationsTest {
                 .doesNotContain("relayhost").doesNotContain("queue_run_delay");
     }
 
+    @Test
+    void aBrokenDeliverySettingIsRefusedByAReloadAndTheRunningOneStays() throws Exception {
+        Path mainCf = postern.configDirectory().resolve("main.cf");
+        int line = Files.readAllLines(mainCf).size() + 1;
+        Files.writeString(mainCf, "smtp_tls_CAfile = /nonexistent/ca.pem\n", StandardOpenOption.APPEND);
+        ControlServer.Reload answer = postern.server().reload();
+        assertThat(answer.accepted()).isFalse();
+        assertThat(String.join("\n", answer.notes())).contains("main.cf:" + line + ": smtp_tls_CAfile = /nonexistent/ca.pem");
+        postern.awaitLog("reload refused: the running configuration");
+        // Mail still flows with the running configuration.
+        String marker = "after-refused-reload-" + System.nanoTime();
+        try (RawSmtpClient c = RawSmtpClient.connect(postern.smtpPort())) {
+            c.reply();
+            c.command("EHLO client.example.net");
+            assertThat(c.command("MAIL FROM:<sender@example.net>")).startsWith("250");
+            assertThat(c.command("RCPT TO:<alice@example.test>")).startsWith("250");
+            assertThat(c.command("DATA")).startsWith("354");
+            assertThat(c.command("Subject: " + marker + "\r\n\r\nbody\r\n.")).startsWith("250");
+        }
+        postern.awaitMessage("alice@example.test", marker);
+    }
+
     /**
      * A reload gives the queue manager new routing and delivery agents, as postfix reload
      * restarts qmgr and smtp(8): a message deferred under the old transport_maps (its next hop
