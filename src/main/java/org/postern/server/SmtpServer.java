@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.postern.config.Listener;
 import org.postern.log.MailLog;
 import org.postern.lookup.LookupTables;
@@ -51,9 +54,22 @@ public final class SmtpServer implements AutoCloseable {
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
     private final List<Thread> acceptors = new ArrayList<>();
     private volatile boolean stopping;
+    /** Ends plaintext reads past smtpd_timeout (see ReadDeadline); late by at most one tick. */
+    private final ScheduledExecutorService readTimeouts = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("smtpd-timeouts").daemon().factory());
+    private static final long READ_TIMEOUT_TICK_MILLIS = 200;
 
     private SmtpServer(ServerContext context) {
         this.context = context;
+        readTimeouts.scheduleWithFixedDelay(this::expireOverdueReads, READ_TIMEOUT_TICK_MILLIS,
+                READ_TIMEOUT_TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void expireOverdueReads() {
+        long now = System.nanoTime();
+        for (SmtpSession s : sessions) {
+            s.expireOverdueRead(now);
+        }
     }
 
     /**
@@ -80,6 +96,7 @@ public final class SmtpServer implements AutoCloseable {
             }
         } catch (StartException e) {
             server.closeSockets();
+            server.readTimeouts.shutdownNow();
             throw e;
         }
         for (Bound b : server.bound) {
@@ -251,6 +268,7 @@ public final class SmtpServer implements AutoCloseable {
         for (Thread t : acceptors) {
             t.interrupt();
         }
+        readTimeouts.shutdownNow();
     }
 
     private void waitForSessions(Duration d) {

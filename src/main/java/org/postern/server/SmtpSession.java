@@ -122,6 +122,8 @@ public final class SmtpSession implements Runnable, SessionFacts {
     // Graceful stop: a session waiting for a command is told 421 at once; one receiving a
     // message gets the grace period to finish it.
     private volatile boolean waitingForCommand;
+    /** smtpd_timeout for plaintext reads; null once TLS is on (SO_TIMEOUT then). */
+    private volatile ReadDeadline readDeadline;
     private volatile boolean stopping;
     private int errors;
     private String lastCommand = "CONNECT";
@@ -338,13 +340,13 @@ public final class SmtpSession implements Runnable, SessionFacts {
         serverPort = socket.getLocalPort();
         String counted = null;   // the address counted by the limits: XCLIENT may change clientAddress later
         try {
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis()));
             socket.setTcpNoDelay(true);
             lookUpClientName();
             LOG.info("connect from {}", clientNameAddress());
             ClientLimits.Refusal refusal = context.limits().acquire(clientAddress, settings.connectionCountLimit(),
                     settings.connectionRateLimit(), settings.rateUnit(), settings.eventLimitExceptions().contains(clientInet));
-            in = new CommandReader(socket.getInputStream());
+            readDeadline = new ReadDeadline(socket, socket.getInputStream(), settings.timeout());
+            in = new CommandReader(readDeadline);
             out = new BufferedOutputStream(socket.getOutputStream(), 4096);
             if (refusal != null) {
                 refuse(refusal);
@@ -683,6 +685,9 @@ public final class SmtpSession implements Runnable, SessionFacts {
         TlsProtocols protocols = settings.tlsProtocols();
         SSLSocket ssl;
         try {
+            // From here on the socket's own timeout guards the reads (see ReadDeadline).
+            readDeadline = null;
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis()));
             ssl = context.tls().wrap(socket, protocols, settings.clientCerts());
             tls = org.postern.tls.ServerTls.handshake(ssl, settings.clientCerts());
         } catch (IOException e) {
@@ -1662,6 +1667,14 @@ public final class SmtpSession implements Runnable, SessionFacts {
             socket.close();
         } catch (IOException ignored) {
             // nothing more to do
+        }
+    }
+
+    /** Ends a plaintext read that has waited longer than smtpd_timeout (from the server's timeout thread). */
+    void expireOverdueRead(long nowNanos) {
+        ReadDeadline d = readDeadline;
+        if (d != null) {
+            d.expireIfOverdue(nowNanos);
         }
     }
 

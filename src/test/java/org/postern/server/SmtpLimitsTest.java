@@ -119,6 +119,20 @@ class SmtpLimitsTest {
     }
 
     @Test
+    void idleClientAfterStartTlsTimesOutWith421OverTls() throws Exception {
+        int mark = SmtpTests.mark(postern);
+        try (RawSmtpClient c = SmtpTests.openEhlo(postern.smtpPort())) {
+            assertThat(c.command("STARTTLS")).startsWith("220 ");
+            c.startTls();
+            assertThat(c.command("EHLO client.example")).startsWith("250");
+            assertThat(c.reply()).isEqualTo("421 4.4.2 " + HOST + " Error: timeout exceeded");
+            assertThat(c.awaitClosed()).isTrue();
+        }
+        postern.awaitLog("timeout after EHLO from unknown[127.0.0.1]");
+        SmtpTests.assertSessionEndedWithNothingStored(postern, mark);
+    }
+
+    @Test
     void clientStallingInDataTimesOutWith421AndNothingIsStored() throws Exception {
         int mark = SmtpTests.mark(postern);
         try (RawSmtpClient c = inData()) {
