@@ -292,6 +292,18 @@ class OperationsTest {
                 .doesNotContain("relayhost").doesNotContain("queue_run_delay");
     }
 
+    /** Sends a message to alice@example.test with the marker as its subject; it is queued. */
+    private void sendToAlice(String marker) throws Exception {
+        try (RawSmtpClient c = RawSmtpClient.connect(postern.smtpPort())) {
+            c.reply();
+            c.command("EHLO client.example.net");
+            assertThat(c.command("MAIL FROM:<sender@example.net>")).startsWith("250");
+            assertThat(c.command("RCPT TO:<alice@example.test>")).startsWith("250");
+            assertThat(c.command("DATA")).startsWith("354");
+            assertThat(c.command("Subject: " + marker + "\r\n\r\nbody\r\n.")).startsWith("250");
+        }
+    }
+
     @Test
     void aBrokenDeliverySettingIsRefusedByAReloadAndTheRunningOneStays() throws Exception {
         Path mainCf = postern.configDirectory().resolve("main.cf");
@@ -303,14 +315,7 @@ class OperationsTest {
         postern.awaitLog("reload refused: the running configuration");
         // Mail still flows with the running configuration.
         String marker = "after-refused-reload-" + System.nanoTime();
-        try (RawSmtpClient c = RawSmtpClient.connect(postern.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.example.net");
-            assertThat(c.command("MAIL FROM:<sender@example.net>")).startsWith("250");
-            assertThat(c.command("RCPT TO:<alice@example.test>")).startsWith("250");
-            assertThat(c.command("DATA")).startsWith("354");
-            assertThat(c.command("Subject: " + marker + "\r\n\r\nbody\r\n.")).startsWith("250");
-        }
+        sendToAlice(marker);
         postern.awaitMessage("alice@example.test", marker);
     }
 
@@ -330,14 +335,7 @@ class OperationsTest {
         assertThat(first.notes()).isEmpty();
 
         String marker = "rerouted-" + System.nanoTime();
-        try (RawSmtpClient c = RawSmtpClient.connect(postern.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.example.net");
-            assertThat(c.command("MAIL FROM:<sender@example.net>")).startsWith("250");
-            assertThat(c.command("RCPT TO:<alice@example.test>")).startsWith("250");
-            assertThat(c.command("DATA")).startsWith("354");
-            assertThat(c.command("Subject: " + marker + "\r\n\r\nbody\r\n.")).startsWith("250");
-        }
+        sendToAlice(marker);
         postern.awaitLog("[127.0.0.1]:" + nobodyListens + ": Connection refused");
         postern.awaitLog("status=deferred");
 
