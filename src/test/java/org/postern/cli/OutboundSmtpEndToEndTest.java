@@ -106,15 +106,7 @@ class OutboundSmtpEndToEndTest {
                      smtpd_tls_cert_file = %s
                      smtpd_tls_key_file = %s
                      """.formatted(relayCert.certFile(), relayCert.keyFile()));
-             TestPostern a = TestPostern.start(dir.resolve("a"), """
-                     smtp_helo_name = a.example.test
-                     relayhost = [smtp.remote.test]:%d
-                     smtp_tls_security_level = secure
-                     smtp_tls_CAfile = %s
-                     smtp_sasl_auth_enable = yes
-                     smtp_sasl_password_maps = inline:{ [smtp.remote.test]:%d=alice@example.test:%s }
-                     """.formatted(b.submissionPort(), certs.ca.certFile(), b.submissionPort(), TestPostern.PASSWORD))) {
-            a.dns().add("smtp.remote.test", "A", "127.0.0.2");
+             TestPostern a = secureRelayClient(dir.resolve("a"), b, certs)) {
 
             submit(a, "carol@remote.test", "via-secure-relayhost");
 
@@ -126,20 +118,29 @@ class OutboundSmtpEndToEndTest {
         }
     }
 
+    /**
+     * A Postern that relays everything to B's submission port as smtp.remote.test (127.0.0.2) at
+     * level secure, trusting only the test CA, with alice's password for the relay.
+     */
+    private static TestPostern secureRelayClient(Path dir, TestPostern b, TestCertificates certs) throws Exception {
+        TestPostern a = TestPostern.start(dir, """
+                smtp_helo_name = a.example.test
+                relayhost = [smtp.remote.test]:%d
+                smtp_tls_security_level = secure
+                smtp_tls_CAfile = %s
+                smtp_sasl_auth_enable = yes
+                smtp_sasl_password_maps = inline:{ [smtp.remote.test]:%d=alice@example.test:%s }
+                """.formatted(b.submissionPort(), certs.ca.certFile(), b.submissionPort(), TestPostern.PASSWORD));
+        a.dns().add("smtp.remote.test", "A", "127.0.0.2");
+        return a;
+    }
+
     @Test
     void relayhostAtLevelSecureWithAnUntrustedCertificateGetsNoPassword(@TempDir Path dir) throws Exception {
         // B presents its self-signed certificate; A trusts only the test CA.
         TestCertificates certs = TestCertificates.create(dir.resolve("certs"));
         try (TestPostern b = receiver(dir.resolve("b"));
-             TestPostern a = TestPostern.start(dir.resolve("a"), """
-                     smtp_helo_name = a.example.test
-                     relayhost = [smtp.remote.test]:%d
-                     smtp_tls_security_level = secure
-                     smtp_tls_CAfile = %s
-                     smtp_sasl_auth_enable = yes
-                     smtp_sasl_password_maps = inline:{ [smtp.remote.test]:%d=alice@example.test:%s }
-                     """.formatted(b.submissionPort(), certs.ca.certFile(), b.submissionPort(), TestPostern.PASSWORD))) {
-            a.dns().add("smtp.remote.test", "A", "127.0.0.2");
+             TestPostern a = secureRelayClient(dir.resolve("a"), b, certs)) {
 
             submit(a, "carol@remote.test", "untrusted-relayhost");
 
