@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,22 +100,7 @@ class SmtpTlsVerifyTest {
     }
 
     private static LookupTable table(Map<String, String> entries) {
-        return new LookupTable() {
-            @Override
-            public String spec() {
-                return "test:" + entries.keySet();
-            }
-
-            @Override
-            public Optional<String> find(String key) {
-                return Optional.ofNullable(entries.get(key));
-            }
-
-            @Override
-            public boolean fixedString() {
-                return true;
-            }
-        };
+        return SmtpTransportTest.table(entries);
     }
 
     private Transport.Delivery deliver(SmtpTransport t, String nexthop) {

@@ -73,7 +73,7 @@ class SmtpTransportTest {
     }
 
     /** A fixed-string table over a map (keys in lower case, as Postfix's indexed tables). */
-    private static LookupTable table(Map<String, String> entries) {
+    static LookupTable table(Map<String, String> entries) {
         return new LookupTable() {
             @Override
             public String spec() {
